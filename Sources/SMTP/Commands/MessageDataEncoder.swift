@@ -1,0 +1,72 @@
+/// Puts a message on the wire for DATA: line endings normalised to CRLF, lines that start with
+/// a dot doubled (RFC 5321 section 4.5.2), and the terminating `CRLF . CRLF`.
+///
+/// Bare CR and bare LF are both turned into CRLF: RFC 5321 section 2.3.8 forbids them on the
+/// wire and receivers treat them inconsistently (the SMTP smuggling class of bugs).
+public enum MessageDataEncoder {
+    /// Appends the transparent form of `message` to `output`, terminator included.
+    public static func encode<Message: Collection>(_ message: Message, into output: inout [UInt8]) where Message.Element == UInt8 {
+        output.reserveCapacity(output.count + message.count + message.count / 64 + 5)
+        var atLineStart = true
+        var previousWasCR = false
+        for byte in message {
+            switch byte {
+            case 0x0D:
+                if previousWasCR { output.append(0x0A); atLineStart = true }
+                output.append(0x0D)
+                previousWasCR = true
+                continue
+            case 0x0A:
+                if !previousWasCR { output.append(0x0D) }
+                output.append(0x0A)
+                atLineStart = true
+            default:
+                if previousWasCR {
+                    output.append(0x0A)
+                    atLineStart = true
+                }
+                if atLineStart, byte == UInt8(ascii: ".") { output.append(UInt8(ascii: ".")) }
+                output.append(byte)
+                atLineStart = false
+            }
+            previousWasCR = false
+        }
+        if previousWasCR {
+            output.append(0x0A)
+        } else if !atLineStart {
+            output.append(contentsOf: [0x0D, 0x0A])
+        }
+        output.append(contentsOf: [UInt8(ascii: "."), 0x0D, 0x0A])
+    }
+
+    public static func encode<Message: Collection>(_ message: Message) -> [UInt8] where Message.Element == UInt8 {
+        var output: [UInt8] = []
+        encode(message, into: &output)
+        return output
+    }
+
+    /// The message with line endings normalised to CRLF and a final CRLF, without dot-stuffing:
+    /// what the receiver stores, and what BDAT sends as is.
+    public static func normalizeLineEndings<Message: Collection>(_ message: Message) -> [UInt8] where Message.Element == UInt8 {
+        var output: [UInt8] = []
+        output.reserveCapacity(message.count + message.count / 64 + 2)
+        var previousWasCR = false
+        for byte in message {
+            if byte == 0x0A {
+                if !previousWasCR { output.append(0x0D) }
+                output.append(0x0A)
+                previousWasCR = false
+                continue
+            }
+            if previousWasCR { output.append(0x0A) }
+            output.append(byte)
+            previousWasCR = byte == 0x0D
+        }
+        if previousWasCR {
+            output.append(0x0A)
+        } else if let last = output.last, last != 0x0A {
+            output.append(contentsOf: [0x0D, 0x0A])
+        }
+        return output
+    }
+}

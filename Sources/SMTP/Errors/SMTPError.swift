@@ -1,0 +1,107 @@
+/// A session-level failure: the connection, TLS, authentication or the protocol itself went
+/// wrong, as opposed to a recipient or message refused inside a transaction (those are
+/// ``RecipientOutcome``s).
+///
+/// Carries everything an operator needs to act: where (server and stage), what the server said
+/// (reply with its enhanced code), and a hint when the cause is a usual misconfiguration.
+public struct SMTPError: Error, Equatable, Sendable, CustomStringConvertible {
+    public enum Kind: Hashable, Sendable {
+        /// The host name did not resolve.
+        case hostNotFound(detail: String)
+        case connectionRefused
+        case connectTimeout
+        /// Any other socket-level failure (reset, unreachable network).
+        case connectionFailed(detail: String)
+        /// The server closed the connection while a reply was awaited.
+        case connectionClosed
+        /// No reply within the stage's timeout.
+        case timeout(after: Duration)
+        case tlsHandshakeFailed(detail: String)
+        case certificateInvalid(detail: String)
+        /// `starttls` was required but the server did not advertise it.
+        case startTLSNotOffered
+        /// The server sent bytes after its STARTTLS reply, before the handshake: they could
+        /// have been injected by an attacker and would be processed as if protected.
+        case plaintextAfterStartTLS
+        /// A reply the stage cannot continue from (greeting 554, STARTTLS refused, a 421).
+        case unexpectedReply
+        case authenticationNotOffered
+        /// Credentials would have crossed the network in plaintext.
+        case authenticationRequiresTLS
+        case authenticationFailed(mechanism: String)
+        case malformedReply(detail: String)
+        case messageTooLarge(size: Int, limit: Int)
+        case smtpUTF8NotSupported
+        case eightBitNotSupported
+        case invalidCommand(detail: String)
+        /// The session was already closed or failed when it was asked to do more.
+        case sessionUnusable
+    }
+
+    public var kind: Kind
+    public var stage: SMTPStage
+    /// `host:port` of the server.
+    public var server: String
+    /// The reply that caused the failure, when there was one.
+    public var reply: SMTPReply?
+    /// What the operator should probably check.
+    public var hint: String?
+
+    public init(kind: Kind, stage: SMTPStage, server: String, reply: SMTPReply? = nil, hint: String? = nil) {
+        self.kind = kind
+        self.stage = stage
+        self.server = server
+        self.reply = reply
+        self.hint = hint
+    }
+
+    /// The reply's basic code, for logs and records.
+    public var code: Int? { reply?.code }
+    public var enhancedCode: EnhancedStatusCode? { reply?.enhancedCode }
+
+    public var summary: String {
+        switch kind {
+        case .hostNotFound(let detail): return "cannot resolve \(server): \(detail)"
+        case .connectionRefused: return "connection to \(server) refused"
+        case .connectTimeout: return "no TCP connection to \(server) within the connect timeout"
+        case .connectionFailed(let detail): return "connection to \(server) failed: \(detail)"
+        case .connectionClosed: return "\(server) closed the connection during \(stage)"
+        case .timeout(let after): return "no reply from \(server) during \(stage) within \(after.operatorDescription)"
+        case .tlsHandshakeFailed(let detail): return "TLS handshake with \(server) failed: \(detail)"
+        case .certificateInvalid(let detail): return "certificate of \(server) rejected: \(detail)"
+        case .startTLSNotOffered: return "\(server) does not offer STARTTLS, and TLS mode starttls requires it"
+        case .plaintextAfterStartTLS: return "\(server) sent plaintext after its STARTTLS reply, before the TLS handshake; refusing the session (STARTTLS injection)"
+        case .unexpectedReply: return "\(server) refused \(stage)"
+        case .authenticationNotOffered: return "\(server) does not offer AUTH"
+        case .authenticationRequiresTLS: return "refusing to send credentials to \(server) over an unencrypted connection"
+        case .authenticationFailed(let mechanism): return "AUTH \(mechanism) rejected by \(server)"
+        case .malformedReply(let detail): return "malformed reply from \(server) during \(stage): \(detail)"
+        case .messageTooLarge(let size, let limit): return "message of \(size) octets is over the \(limit)-octet SIZE limit of \(server)"
+        case .smtpUTF8NotSupported: return "an address needs SMTPUTF8, which \(server) does not offer"
+        case .eightBitNotSupported: return "the message has 8-bit content, and \(server) does not offer 8BITMIME"
+        case .invalidCommand(let detail): return "cannot send command to \(server): \(detail)"
+        case .sessionUnusable: return "the session with \(server) is closed"
+        }
+    }
+
+    public var description: String {
+        var result = summary
+        if let reply { result += " (\(reply))" }
+        if let hint { result += ": \(hint)" }
+        return result
+    }
+}
+
+extension Duration {
+    /// `30s`, `5m`, `1.5s`: the form operators write in the configuration.
+    public var operatorDescription: String {
+        let (seconds, attoseconds) = components
+        if attoseconds == 0 {
+            if seconds % 3600 == 0, seconds > 0 { return "\(seconds / 3600)h" }
+            if seconds % 60 == 0, seconds > 0 { return "\(seconds / 60)m" }
+            return "\(seconds)s"
+        }
+        let milliseconds = seconds * 1000 + attoseconds / 1_000_000_000_000_000
+        return "\(milliseconds)ms"
+    }
+}

@@ -1,0 +1,386 @@
+/// The client side of an SMTP session, as a value that takes events and returns actions.
+///
+/// Sans-I/O, after postgres-nio's connection state machines: the channel handler turns bytes
+/// into ``SMTPReply`` events and actions into writes, and the whole protocol (greeting, EHLO
+/// and its HELO fallback, STARTTLS, AUTH, pipelined transactions, RSET, QUIT) is tested here
+/// without a socket.
+public struct SessionStateMachine: Sendable {
+    public struct Configuration: Sendable {
+        /// The host name the client announces in EHLO.
+        public var clientName: String
+        public var host: String
+        public var port: Int
+        public var tlsMode: TLSMode
+        public var credentials: SMTPCredentials?
+        /// Forces one mechanism instead of choosing from the server's list.
+        public var authMechanism: AuthMechanism?
+        /// Allows AUTH over a connection without TLS (a trusted local relay only).
+        public var allowsAuthenticationWithoutTLS: Bool
+        /// Uses RFC 2920 pipelining when the server offers it.
+        public var usesPipelining: Bool
+        public var timeouts: SMTPTimeouts
+
+        public init(clientName: String, host: String, port: Int, tlsMode: TLSMode, credentials: SMTPCredentials? = nil,
+                    authMechanism: AuthMechanism? = nil, allowsAuthenticationWithoutTLS: Bool = false,
+                    usesPipelining: Bool = true, timeouts: SMTPTimeouts = SMTPTimeouts()) {
+            self.clientName = clientName
+            self.host = host
+            self.port = port
+            self.tlsMode = tlsMode
+            self.credentials = credentials
+            self.authMechanism = authMechanism
+            self.allowsAuthenticationWithoutTLS = allowsAuthenticationWithoutTLS
+            self.usesPipelining = usesPipelining
+            self.timeouts = timeouts
+        }
+
+        var server: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
+    }
+
+    public enum Action: Sendable, Equatable {
+        /// Write these bytes and flush.
+        case write([UInt8])
+        /// Put TLS in front of the connection and start the handshake.
+        case startTLSHandshake
+        /// Greeting, EHLO, TLS and AUTH are done: messages may be sent.
+        case sessionReady
+        case transactionFinished(TransactionResult)
+        /// The server closes the connection after this transaction (it said 421).
+        case transactionFinishedAndClose(TransactionResult)
+        /// QUIT was answered (or the server is gone after it): close quietly.
+        case closeConnection
+        /// The session failed: report the error to whoever waits and close.
+        case failSession(SMTPError)
+        /// The message cannot be sent on this session (too large, needs an extension the
+        /// server lacks); nothing was written and the session stays ready for the next one.
+        case refuseMessage(SMTPError)
+        case none
+    }
+
+    enum State: Sendable {
+        case initial
+        case implicitTLSHandshake
+        case awaitingGreeting
+        case awaitingEHLO
+        case awaitingHELO
+        case awaitingStartTLS
+        case startTLSHandshake
+        case authenticating(AuthExchange)
+        case ready
+        case inTransaction(TransactionState)
+        case quitting
+        case closed
+        case failed(SMTPError)
+    }
+
+    public let configuration: Configuration
+    private(set) var state: State = .initial
+    public private(set) var greeting: SMTPReply?
+    public private(set) var extensions: ServerExtensions = .none
+    /// True once TLS protects the connection (implicit or after STARTTLS).
+    public private(set) var isTLSActive = false
+    /// The mechanism that authenticated this session, if any.
+    public private(set) var authenticatedWith: AuthMechanism?
+    /// Set when a transaction ended before its final dot: the next one starts with RSET.
+    private var needsReset = false
+
+    public init(configuration: Configuration) {
+        self.configuration = configuration
+    }
+
+    // MARK: - Events
+
+    /// The TCP connection is up.
+    public mutating func connected() -> Action {
+        guard case .initial = state else { return .none }
+        if configuration.tlsMode == .implicit {
+            state = .implicitTLSHandshake
+            return .startTLSHandshake
+        }
+        state = .awaitingGreeting
+        return .none
+    }
+
+    /// The TLS handshake completed.
+    public mutating func tlsEstablished() -> Action {
+        switch state {
+        case .implicitTLSHandshake:
+            isTLSActive = true
+            state = .awaitingGreeting
+            return .none
+        case .startTLSHandshake:
+            isTLSActive = true
+            // RFC 3207 section 4.2: forget everything learned before TLS and ask again.
+            extensions = .none
+            state = .awaitingEHLO
+            return write(.ehlo(domain: configuration.clientName), stage: .ehlo)
+        default:
+            return .none
+        }
+    }
+
+    /// The TLS handshake failed; `certificateProblem` tells a verification failure apart.
+    public mutating func tlsFailed(detail: String, certificateProblem: Bool) -> Action {
+        let kind: SMTPError.Kind = certificateProblem ? .certificateInvalid(detail: detail) : .tlsHandshakeFailed(detail: detail)
+        return fail(kind, stage: .tlsHandshake)
+    }
+
+    /// A complete reply arrived. `moreBytesBuffered` tells whether the peer sent anything
+    /// after it that has not been consumed (it matters after STARTTLS).
+    public mutating func replyReceived(_ reply: SMTPReply, moreBytesBuffered: Bool = false) -> Action {
+        switch state {
+        case .awaitingGreeting:
+            greeting = reply
+            guard reply.code == 220 else { return fail(.unexpectedReply, stage: .greeting, reply: reply) }
+            state = .awaitingEHLO
+            return write(.ehlo(domain: configuration.clientName), stage: .ehlo)
+
+        case .awaitingEHLO:
+            if reply.code == 250 {
+                extensions = ServerExtensions(ehloReply: reply)
+                return afterHello()
+            }
+            // RFC 5321 section 3.2: a server that does not know EHLO answers 500/502; fall
+            // back to HELO. Any other refusal is final.
+            if [500, 501, 502, 504].contains(reply.code), !isTLSActive {
+                state = .awaitingHELO
+                return write(.helo(domain: configuration.clientName), stage: .ehlo)
+            }
+            return fail(.unexpectedReply, stage: .ehlo, reply: reply)
+
+        case .awaitingHELO:
+            guard reply.code == 250 else { return fail(.unexpectedReply, stage: .ehlo, reply: reply) }
+            extensions = .none
+            return afterHello()
+
+        case .awaitingStartTLS:
+            guard reply.code == 220 else { return fail(.unexpectedReply, stage: .startTLS, reply: reply) }
+            if moreBytesBuffered { return fail(.plaintextAfterStartTLS, stage: .startTLS, reply: reply) }
+            state = .startTLSHandshake
+            return .startTLSHandshake
+
+        case .authenticating(var exchange):
+            switch reply.code {
+            case 235:
+                authenticatedWith = exchange.mechanism
+                return becomeReady()
+            case 334:
+                switch exchange.answer(reply) {
+                case .respond(let command):
+                    state = .authenticating(exchange)
+                    return write(command, stage: .auth)
+                case .failed(let detail):
+                    return fail(.malformedReply(detail: detail), stage: .auth, reply: reply)
+                }
+            default:
+                return fail(.authenticationFailed(mechanism: exchange.mechanism.rawValue), stage: .auth, reply: reply)
+            }
+
+        case .inTransaction(var transaction):
+            state = .closed  // placeholder while the transaction is mutated
+            let step = transaction.receive(reply)
+            return apply(step, to: transaction)
+
+        case .quitting:
+            state = .closed
+            return .closeConnection
+
+        case .ready:
+            // An unsolicited reply outside a transaction: a 421 announcing shutdown is normal
+            // (RFC 5321 section 3.8); anything else is a broken server.
+            if reply.code == 421 { return fail(.unexpectedReply, stage: .noop, reply: reply) }
+            return fail(.malformedReply(detail: "unsolicited reply \(reply)"), stage: .noop, reply: reply)
+
+        case .initial, .implicitTLSHandshake, .startTLSHandshake:
+            return fail(.malformedReply(detail: "reply before the TLS handshake finished"), stage: .tlsHandshake, reply: reply)
+
+        case .closed, .failed:
+            return .none
+        }
+    }
+
+    /// The reply parser refused the server's bytes.
+    public mutating func malformedInput(_ error: ReplyParser.ParseError) -> Action {
+        fail(.malformedReply(detail: error.description), stage: currentStage ?? .noop)
+    }
+
+    /// The awaited reply did not arrive in time.
+    public mutating func timeoutFired() -> Action {
+        guard let stage = currentStage else { return .none }
+        return fail(.timeout(after: configuration.timeouts.replyTimeout(for: stage)), stage: stage)
+    }
+
+    /// The peer closed the connection.
+    public mutating func connectionClosed() -> Action {
+        switch state {
+        case .quitting, .closed, .failed:
+            state = .closed
+            return .none
+        default:
+            return fail(.connectionClosed, stage: currentStage ?? .noop)
+        }
+    }
+
+    /// A socket error (reset, broken pipe) was raised.
+    public mutating func connectionFailed(detail: String) -> Action {
+        switch state {
+        case .closed, .failed: return .none
+        default: return fail(.connectionFailed(detail: detail), stage: currentStage ?? .noop)
+        }
+    }
+
+    // MARK: - Requests
+
+    /// Starts a transaction for `message`. The session must be ready.
+    public mutating func send(_ message: OutgoingMessage) -> Action {
+        guard case .ready = state else {
+            if case .failed(let error) = state { return .failSession(error) }
+            return .failSession(error(.sessionUnusable, stage: .mail))
+        }
+        if let limit = extensions.maximumSize, limit > 0, message.data.count > limit {
+            // Refused locally: the session stays usable for the next message.
+            return .refuseMessage(error(.messageTooLarge(size: message.data.count, limit: limit), stage: .mail))
+        }
+        if message.requiresSMTPUTF8, !extensions.smtpUTF8 {
+            return .refuseMessage(error(.smtpUTF8NotSupported, stage: .mail))
+        }
+        if message.hasEightBitContent, !extensions.eightBitMIME {
+            return .refuseMessage(error(.eightBitNotSupported, stage: .mail))
+        }
+        var parameters: [String] = []
+        if extensions.maximumSize != nil { parameters.append("SIZE=\(message.data.count)") }
+        if message.hasEightBitContent { parameters.append("BODY=8BITMIME") }
+        if message.requiresSMTPUTF8 { parameters.append("SMTPUTF8") }
+
+        var commands: [SMTPCommand] = []
+        if needsReset { commands.append(.rset) }
+        commands.append(.mailFrom(address: message.sender, parameters: parameters))
+        commands.append(contentsOf: message.recipients.map { .rcptTo(address: $0, parameters: []) })
+        commands.append(.data)
+        for command in commands {
+            do { _ = try command.encoded() } catch {
+                return .refuseMessage(self.error(.invalidCommand(detail: error.description), stage: command.stage))
+            }
+        }
+        needsReset = false
+        let pipelined = configuration.usesPipelining && extensions.pipelining
+        var transaction = TransactionState(message: message, commands: commands, pipelined: pipelined)
+        let step = transaction.start()
+        return apply(step, to: transaction)
+    }
+
+    /// Ends the session politely.
+    public mutating func quit() -> Action {
+        switch state {
+        case .ready:
+            state = .quitting
+            return write(.quit, stage: .quit)
+        case .closed, .failed, .quitting:
+            return .none
+        default:
+            state = .closed
+            return .closeConnection
+        }
+    }
+
+    /// True when a message may be sent now.
+    public var isReady: Bool {
+        if case .ready = state { return true }
+        return false
+    }
+
+    /// The stage whose reply is awaited, or nil when the session waits for nothing.
+    public var currentStage: SMTPStage? {
+        switch state {
+        case .initial: return .connect
+        case .implicitTLSHandshake, .startTLSHandshake: return .tlsHandshake
+        case .awaitingGreeting: return .greeting
+        case .awaitingEHLO, .awaitingHELO: return .ehlo
+        case .awaitingStartTLS: return .startTLS
+        case .authenticating: return .auth
+        case .inTransaction(let transaction): return transaction.awaitedStage
+        case .quitting: return .quit
+        case .ready, .closed, .failed: return nil
+        }
+    }
+
+    /// How long the handler should wait for the next reply, or nil to arm no timer.
+    public var replyTimeout: Duration? {
+        currentStage.map { configuration.timeouts.replyTimeout(for: $0) }
+    }
+
+    // MARK: - Steps
+
+    private mutating func afterHello() -> Action {
+        if !isTLSActive, configuration.tlsMode == .startTLS {
+            guard extensions.startTLS else { return fail(.startTLSNotOffered, stage: .startTLS) }
+            state = .awaitingStartTLS
+            return write(.startTLS, stage: .startTLS)
+        }
+        guard let credentials = configuration.credentials else { return becomeReady() }
+        guard isTLSActive || configuration.allowsAuthenticationWithoutTLS else {
+            return fail(.authenticationRequiresTLS, stage: .auth)
+        }
+        guard !extensions.authMechanisms.isEmpty else { return fail(.authenticationNotOffered, stage: .auth) }
+        guard let mechanism = AuthMechanism.choose(offered: extensions.authMechanisms, credentials: credentials,
+                                                   tlsActive: isTLSActive, forced: configuration.authMechanism) else {
+            let offered = extensions.authMechanisms.joined(separator: " ")
+            let wanted = configuration.authMechanism?.rawValue ?? "a mechanism for these credentials"
+            return fail(.authenticationFailed(mechanism: wanted), stage: .auth,
+                        hint: "the server offers only \(offered)")
+        }
+        let exchange = AuthExchange(mechanism: mechanism, credentials: credentials)
+        state = .authenticating(exchange)
+        return write(exchange.initialCommand(), stage: .auth)
+    }
+
+    private mutating func becomeReady() -> Action {
+        state = .ready
+        return .sessionReady
+    }
+
+    private mutating func apply(_ step: TransactionState.Step, to transaction: TransactionState) -> Action {
+        switch step {
+        case .write(let bytes):
+            state = .inTransaction(transaction)
+            return .write(bytes)
+        case .wait:
+            state = .inTransaction(transaction)
+            return .none
+        case .finished(let result, let resetNeeded):
+            needsReset = resetNeeded
+            if result.sessionClosed {
+                state = .closed
+                return .transactionFinishedAndClose(result)
+            }
+            state = .ready
+            return .transactionFinished(result)
+        case .protocolViolation(let detail, let stage, let reply):
+            return fail(.malformedReply(detail: detail), stage: stage, reply: reply)
+        }
+    }
+
+    private func write(_ command: SMTPCommand, stage: SMTPStage) -> Action {
+        // Commands built here come from validated configuration; a failure is still reported,
+        // never trapped.
+        guard let line = try? command.encoded() else {
+            return .failSession(error(.invalidCommand(detail: "\(command.verb) has a control character"), stage: stage))
+        }
+        return .write(Array(line.utf8))
+    }
+
+    private func error(_ kind: SMTPError.Kind, stage: SMTPStage, reply: SMTPReply? = nil, hint: String? = nil) -> SMTPError {
+        let hint = hint ?? MisconfigurationHints.hint(for: kind, stage: stage, host: configuration.host, port: configuration.port,
+                                                      tlsMode: configuration.tlsMode, reply: reply)
+        return SMTPError(kind: kind, stage: stage, server: configuration.server, reply: reply, hint: hint)
+    }
+
+    private mutating func fail(_ kind: SMTPError.Kind, stage: SMTPStage, reply: SMTPReply? = nil, hint: String? = nil) -> Action {
+        var failure = error(kind, stage: stage, reply: reply, hint: hint)
+        if case .authenticating(let exchange) = state, let detail = exchange.serverErrorDetail, failure.hint == nil || kind == .authenticationFailed(mechanism: "XOAUTH2") {
+            failure.hint = [failure.hint, "server said \(detail)"].compactMap { $0 }.joined(separator: "; ")
+        }
+        state = .failed(failure)
+        return .failSession(failure)
+    }
+}

@@ -1,0 +1,143 @@
+/// One MAIL / RCPT / DATA transaction inside the session state machine.
+///
+/// With RFC 2920 pipelining every command up to DATA goes out in one write and the replies
+/// are matched to the commands in order; without it the next command waits for the previous
+/// reply, and the transaction stops early when the sender or every recipient is refused.
+struct TransactionState: Sendable {
+    enum Step: Sendable {
+        case write([UInt8])
+        case wait
+        case finished(TransactionResult, resetNeeded: Bool)
+        case protocolViolation(String, SMTPStage, SMTPReply?)
+    }
+
+    private enum Phase: Sendable {
+        case commands
+        case awaitingFinalReply
+        /// DATA was accepted although no recipient was: a lone dot ends it (RFC 2920 section 3.1).
+        case discardingData
+    }
+
+    let message: OutgoingMessage
+    private let commands: [SMTPCommand]
+    private let pipelined: Bool
+    private let firstRecipientIndex: Int
+    private var phase = Phase.commands
+    private var sentCount = 0
+    private var answeredCount = 0
+    private var mailReply: SMTPReply?
+    private var recipientReplies: [SMTPReply?]
+    private var dataReply: SMTPReply?
+    private var finalReply: SMTPReply?
+    private var lastReply: (reply: SMTPReply, stage: SMTPStage)?
+
+    init(message: OutgoingMessage, commands: [SMTPCommand], pipelined: Bool) {
+        self.message = message
+        self.commands = commands
+        self.pipelined = pipelined
+        self.firstRecipientIndex = commands.firstIndex(where: { if case .rcptTo = $0 { return true }; return false }) ?? commands.count
+        self.recipientReplies = Array(repeating: nil, count: message.recipients.count)
+    }
+
+    /// The stage of the reply awaited next.
+    var awaitedStage: SMTPStage {
+        switch phase {
+        case .commands: return answeredCount < commands.count ? commands[answeredCount].stage : .data
+        case .awaitingFinalReply, .discardingData: return .dot
+        }
+    }
+
+    mutating func start() -> Step {
+        let count = pipelined ? commands.count : 1
+        sentCount = count
+        return .write(Self.encode(commands[0..<count]))
+    }
+
+    mutating func receive(_ reply: SMTPReply) -> Step {
+        switch phase {
+        case .awaitingFinalReply:
+            finalReply = reply
+            lastReply = (reply, .dot)
+            return finish(closing: reply.code == 421)
+        case .discardingData:
+            return finish(closing: reply.code == 421)
+        case .commands:
+            break
+        }
+        guard answeredCount < sentCount else {
+            return .protocolViolation("reply to a command that was not sent", awaitedStage, reply)
+        }
+        let command = commands[answeredCount]
+        lastReply = (reply, command.stage)
+        switch command {
+        case .rset:
+            guard reply.code == 250 else { return .protocolViolation("RSET refused", .rset, reply) }
+        case .mailFrom:
+            mailReply = reply
+        case .rcptTo:
+            recipientReplies[answeredCount - firstRecipientIndex] = reply
+        case .data:
+            dataReply = reply
+        default:
+            break
+        }
+        answeredCount += 1
+        // RFC 5321 section 3.8: 421 means the server is closing; no further reply will come.
+        if reply.code == 421 { return finish(closing: true) }
+        if answeredCount < sentCount { return .wait }
+
+        if answeredCount < commands.count {
+            if mailReply.map({ !$0.isPositiveCompletion }) == true { return finish(closing: false) }
+            if case .data = commands[answeredCount], !anyRecipientAccepted { return finish(closing: false) }
+            sentCount += 1
+            return .write(Self.encode(commands[answeredCount..<sentCount]))
+        }
+
+        guard dataReply?.code == 354 else { return finish(closing: false) }
+        if mailReply?.isPositiveCompletion == true, anyRecipientAccepted {
+            phase = .awaitingFinalReply
+            return .write(MessageDataEncoder.encode(message.data))
+        }
+        phase = .discardingData
+        return .write(Array(".\r\n".utf8))
+    }
+
+    private var anyRecipientAccepted: Bool {
+        recipientReplies.contains { $0?.isPositiveCompletion == true }
+    }
+
+    private func finish(closing: Bool) -> Step {
+        let outcomes = message.recipients.indices.map { index in
+            outcome(for: index)
+        }
+        let result = TransactionResult(recipients: outcomes, finalReply: finalReply, sessionClosed: closing)
+        return .finished(result, resetNeeded: finalReply == nil && !closing)
+    }
+
+    private func outcome(for index: Int) -> RecipientOutcome {
+        let recipient = message.recipients[index]
+        func refused(_ reply: SMTPReply, _ stage: SMTPStage) -> RecipientOutcome {
+            RecipientOutcome(recipient: recipient, accepted: false, stage: stage, reply: reply)
+        }
+        if let mailReply, !mailReply.isPositiveCompletion { return refused(mailReply, .mail) }
+        if let reply = recipientReplies[index] {
+            if !reply.isPositiveCompletion { return refused(reply, .rcpt) }
+            if let dataReply, dataReply.code != 354 { return refused(dataReply, .data) }
+            if let finalReply {
+                return RecipientOutcome(recipient: recipient, accepted: finalReply.isPositiveCompletion, stage: .dot, reply: finalReply)
+            }
+        }
+        // The transaction ended before this recipient was answered (a 421 cut it short).
+        let last = lastReply ?? (SMTPReply(code: 421, lines: ["connection closed"]), SMTPStage.rcpt)
+        return refused(last.reply, last.stage)
+    }
+
+    private static func encode(_ commands: ArraySlice<SMTPCommand>) -> [UInt8] {
+        var bytes: [UInt8] = []
+        for command in commands {
+            // Validated by the session before the transaction was created.
+            if let line = try? command.encoded() { bytes.append(contentsOf: line.utf8) }
+        }
+        return bytes
+    }
+}

@@ -1,0 +1,107 @@
+import Logging
+import NIOCore
+import NIOPosix
+
+/// A connected, ready SMTP session over which messages are sent one transaction at a time.
+///
+/// The connection is reused for many messages (the biggest saving in bulk sending after
+/// pipelining); a failed transaction leaves it usable, a failed session does not
+/// (``isUsable``), and the caller opens a new one.
+public final class SMTPConnection: Sendable {
+    private let channel: Channel
+    private let handler: NIOLoopBound<SMTPClientHandler>
+    /// What the server offered and what was negotiated.
+    public let session: SessionInfo
+
+    private init(channel: Channel, handler: NIOLoopBound<SMTPClientHandler>, session: SessionInfo) {
+        self.channel = channel
+        self.handler = handler
+        self.session = session
+    }
+
+    /// Connects, reads the greeting, says EHLO, sets up TLS and authenticates as configured.
+    ///
+    /// - Parameter tlsContext: required for `implicit` and `starttls`; built once per account.
+    public static func connect(
+        configuration: SessionStateMachine.Configuration,
+        tlsContext: TLSContext?,
+        eventLoopGroup: EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
+        logger: Logger = Logger(label: "maild.smtp")
+    ) async throws(SMTPError) -> SMTPConnection {
+        if configuration.tlsMode != .none, tlsContext == nil {
+            throw SMTPError(kind: .tlsHandshakeFailed(detail: "TLS mode \(configuration.tlsMode.rawValue) needs a TLS context"),
+                            stage: .connect, server: configuration.server)
+        }
+        if let tlsContext, !tlsContext.verifiesPeer {
+            logger.warning("TLS certificate verification is disabled for this server (insecure mode)", metadata: ["server": "\(configuration.server)"])
+        }
+        let eventLoop = eventLoopGroup.next()
+        let readyPromise = eventLoop.makePromise(of: SessionInfo.self)
+        let bootstrap = ClientBootstrap(group: eventLoop)
+            .connectTimeout(.nanoseconds(configuration.timeouts.connect.nanoseconds))
+            .channelOption(.socketOption(.tcp_nodelay), value: 1)
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    let handler = SMTPClientHandler(configuration: configuration, tlsContext: tlsContext, readyPromise: readyPromise, logger: logger)
+                    try channel.pipeline.syncOperations.addHandler(handler)
+                }
+            }
+        let channel: Channel
+        do {
+            channel = try await bootstrap.connect(host: configuration.host, port: configuration.port).get()
+        } catch {
+            readyPromise.fail(error)
+            throw ConnectFailure.classify(error, configuration: configuration)
+        }
+        do {
+            let session = try await readyPromise.futureResult.get()
+            let handler = try await channel.eventLoop.submit {
+                NIOLoopBound(try channel.pipeline.syncOperations.handler(type: SMTPClientHandler.self), eventLoop: channel.eventLoop)
+            }.get()
+            return SMTPConnection(channel: channel, handler: handler, session: session)
+        } catch let error as SMTPError {
+            throw error
+        } catch {
+            channel.close(promise: nil)
+            throw SMTPError(kind: .connectionFailed(detail: String(describing: error)), stage: .greeting, server: configuration.server)
+        }
+    }
+
+    /// Sends one message. Refusals by the server are in the result, per recipient; a thrown
+    /// error means the session failed (or the message could not be offered at all) and the
+    /// message's fate is unknown only if the error's stage is `dot`.
+    public func send(_ message: OutgoingMessage) async throws(SMTPError) -> TransactionResult {
+        let promise = channel.eventLoop.makePromise(of: TransactionResult.self)
+        let handler = self.handler
+        channel.eventLoop.execute {
+            handler.value.send(message, promise: promise)
+        }
+        do {
+            return try await promise.futureResult.get()
+        } catch let error as SMTPError {
+            throw error
+        } catch {
+            throw SMTPError(kind: .connectionFailed(detail: String(describing: error)), stage: .mail, server: session.server)
+        }
+    }
+
+    /// Says QUIT and closes; never throws, because a session that is ending has nothing
+    /// left to report.
+    public func quit() async {
+        let promise = channel.eventLoop.makePromise(of: Void.self)
+        let handler = self.handler
+        channel.eventLoop.execute {
+            handler.value.quit(promise: promise)
+        }
+        try? await promise.futureResult.get()
+        try? await channel.close()
+    }
+
+    /// True while the session can take another message.
+    public var isUsable: Bool {
+        get async {
+            let handler = self.handler
+            return (try? await channel.eventLoop.submit { handler.value.isReady }.get()) ?? false
+        }
+    }
+}

@@ -1,3 +1,5 @@
+import Foundation
+
 /// A session-level failure: the connection, TLS, authentication or the protocol itself went
 /// wrong, as opposed to a recipient or message refused inside a transaction (those are
 /// ``RecipientOutcome``s).
@@ -103,5 +105,25 @@ extension Duration {
         }
         let milliseconds = seconds * 1000 + attoseconds / 1_000_000_000_000_000
         return "\(milliseconds)ms"
+    }
+}
+
+extension Duration {
+    /// Parses the forms operators write: `30s`, `5m`, `2h`, `1d`, `250ms`, or plain seconds.
+    public init?(operatorInput: String) {
+        let text = operatorInput.trimmingCharacters(in: .whitespaces).lowercased()
+        let digits = text.prefix(while: { $0.isNumber || $0 == "." })
+        let unit = text.dropFirst(digits.count).trimmingCharacters(in: .whitespaces)
+        guard let value = Double(digits), value >= 0 else { return nil }
+        let seconds: Double
+        switch unit {
+        case "", "s", "sec", "secs", "second", "seconds": seconds = value
+        case "ms", "msec", "milliseconds": seconds = value / 1000
+        case "m", "min", "mins", "minute", "minutes": seconds = value * 60
+        case "h", "hour", "hours": seconds = value * 3600
+        case "d", "day", "days": seconds = value * 86400
+        default: return nil
+        }
+        self = .milliseconds(Int64((seconds * 1000).rounded()))
     }
 }

@@ -110,8 +110,6 @@ public struct SessionStateMachine: Sendable {
             return .none
         case .startTLSHandshake:
             isTLSActive = true
-            // RFC 3207 section 4.2: forget everything learned before TLS and ask again.
-            extensions = .none
             state = .awaitingEHLO
             return write(.ehlo(domain: configuration.clientName), stage: .ehlo)
         default:
@@ -156,6 +154,8 @@ public struct SessionStateMachine: Sendable {
         case .awaitingStartTLS:
             guard reply.code == 220 else { return fail(.unexpectedReply, stage: .startTLS, reply: reply) }
             if moreBytesBuffered { return fail(.plaintextAfterStartTLS, stage: .startTLS, reply: reply) }
+            // RFC 3207 section 4.2: nothing learned before TLS may be trusted after it.
+            extensions = .none
             state = .startTLSHandshake
             return .startTLSHandshake
 

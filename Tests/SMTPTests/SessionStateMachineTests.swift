@@ -1,0 +1,456 @@
+import Foundation
+import Testing
+@testable import SMTP
+
+/// The whole client protocol, driven without a socket: events in, actions out.
+struct SessionStateMachineTests {
+    static func configuration(tls: TLSMode = .none, credentials: SMTPCredentials? = nil, allowPlainAuth: Bool = false,
+                              pipelining: Bool = true, host: String = "mx.example.com", port: Int = 25) -> SessionStateMachine.Configuration {
+        SessionStateMachine.Configuration(clientName: "client.example.com", host: host, port: port, tlsMode: tls, credentials: credentials,
+                                          allowsAuthenticationWithoutTLS: allowPlainAuth, usesPipelining: pipelining)
+    }
+
+    static func reply(_ line: String) -> SMTPReply {
+        guard let reply = SMTPReply(singleLine: line) else { fatalError("bad test reply \(line)") }
+        return reply
+    }
+
+    static func ehlo(_ keywords: String...) -> SMTPReply {
+        SMTPReply(code: 250, lines: ["mx.example.com"] + keywords)
+    }
+
+    static func written(_ action: SessionStateMachine.Action) -> String? {
+        if case .write(let bytes) = action { return String(decoding: bytes, as: UTF8.self) }
+        return nil
+    }
+
+    static func failure(_ action: SessionStateMachine.Action) -> SMTPError? {
+        if case .failSession(let error) = action { return error }
+        return nil
+    }
+
+    /// A machine that went through greeting and EHLO with these keywords.
+    static func readyMachine(_ keywords: String..., pipelining: Bool = true) -> SessionStateMachine {
+        var machine = SessionStateMachine(configuration: configuration(pipelining: pipelining))
+        _ = machine.connected()
+        _ = machine.replyReceived(reply("220 mx.example.com ESMTP"))
+        let action = machine.replyReceived(SMTPReply(code: 250, lines: ["mx.example.com"] + keywords))
+        precondition(action == .sessionReady)
+        return machine
+    }
+
+    static let message = OutgoingMessage(sender: "news@example.com", recipients: ["a@example.org", "b@example.org", "c@example.org"],
+                                         data: Array("Subject: hi\r\n\r\n.hello\r\n".utf8))
+
+    // MARK: - Greeting, EHLO, HELO
+
+    @Test func greetingThenEHLOThenReady() {
+        var machine = SessionStateMachine(configuration: Self.configuration())
+        #expect(machine.connected() == .none)
+        #expect(machine.currentStage == .greeting)
+        #expect(machine.replyTimeout == .seconds(300))
+        #expect(Self.written(machine.replyReceived(Self.reply("220 mx ESMTP"))) == "EHLO client.example.com\r\n")
+        #expect(machine.currentStage == .ehlo)
+        #expect(machine.replyReceived(Self.ehlo("PIPELINING", "SIZE 1000")) == .sessionReady)
+        #expect(machine.isReady)
+        #expect(machine.extensions.pipelining)
+        #expect(machine.replyTimeout == nil)
+    }
+
+    @Test func fallsBackToHELOWhenEHLOIsUnknown() {
+        var machine = SessionStateMachine(configuration: Self.configuration())
+        _ = machine.connected()
+        _ = machine.replyReceived(Self.reply("220 old.example.com SMTP"))
+        #expect(Self.written(machine.replyReceived(Self.reply("502 5.5.1 Command not implemented"))) == "HELO client.example.com\r\n")
+        #expect(machine.replyReceived(Self.reply("250 old.example.com")) == .sessionReady)
+        #expect(machine.extensions == .none)
+    }
+
+    @Test(arguments: ["554 5.7.1 Service unavailable; Client host [192.0.2.1] blocked using zen.spamhaus.org",
+                      "421 4.7.0 example.com Service not available, too many connections from your IP"])
+    func refusedGreetingFailsAtGreeting(line: String) throws {
+        var machine = SessionStateMachine(configuration: Self.configuration())
+        _ = machine.connected()
+        let error = try #require(Self.failure(machine.replyReceived(Self.reply(line))))
+        #expect(error.kind == .unexpectedReply)
+        #expect(error.stage == .greeting)
+        #expect(error.reply == Self.reply(line))
+        #expect(error.server == "mx.example.com:25")
+    }
+
+    // MARK: - TLS
+
+    @Test func implicitTLSHandshakesBeforeTheGreeting() {
+        var machine = SessionStateMachine(configuration: Self.configuration(tls: .implicit, port: 465))
+        #expect(machine.connected() == .startTLSHandshake)
+        #expect(machine.currentStage == .tlsHandshake)
+        #expect(machine.tlsEstablished() == .none)
+        #expect(machine.isTLSActive)
+        #expect(Self.written(machine.replyReceived(Self.reply("220 mx ESMTP"))) != nil)
+    }
+
+    @Test func startTLSThenEHLOAgainForgettingTheFirstAnswer() {
+        var machine = SessionStateMachine(configuration: Self.configuration(tls: .startTLS, port: 587))
+        _ = machine.connected()
+        _ = machine.replyReceived(Self.reply("220 mx ESMTP"))
+        #expect(Self.written(machine.replyReceived(Self.ehlo("STARTTLS", "AUTH PLAIN"))) == "STARTTLS\r\n")
+        #expect(machine.replyReceived(Self.reply("220 2.0.0 Ready to start TLS")) == .startTLSHandshake)
+        #expect(machine.extensions.authMechanisms.isEmpty)
+        #expect(Self.written(machine.tlsEstablished()) == "EHLO client.example.com\r\n")
+        #expect(machine.replyReceived(Self.ehlo("PIPELINING")) == .sessionReady)
+        #expect(machine.isTLSActive)
+        #expect(!machine.extensions.startTLS)
+    }
+
+    @Test func strippedSTARTTLSIsRefusedNotDowngraded() throws {
+        var machine = SessionStateMachine(configuration: Self.configuration(tls: .startTLS, credentials: .password(username: "u", password: "p"), port: 587))
+        _ = machine.connected()
+        _ = machine.replyReceived(Self.reply("220 mx ESMTP"))
+        let error = try #require(Self.failure(machine.replyReceived(Self.ehlo("AUTH PLAIN", "XXXXXXXA"))))
+        #expect(error.kind == .startTLSNotOffered)
+        #expect(error.stage == .startTLS)
+        #expect(error.hint != nil)
+    }
+
+    @Test func plaintextPipelinedAfterSTARTTLSReplyIsRefused() throws {
+        var machine = SessionStateMachine(configuration: Self.configuration(tls: .startTLS, port: 587))
+        _ = machine.connected()
+        _ = machine.replyReceived(Self.reply("220 mx ESMTP"))
+        _ = machine.replyReceived(Self.ehlo("STARTTLS"))
+        let error = try #require(Self.failure(machine.replyReceived(Self.reply("220 2.0.0 Ready"), moreBytesBuffered: true)))
+        #expect(error.kind == .plaintextAfterStartTLS)
+    }
+
+    @Test func refusedSTARTTLSFails() throws {
+        var machine = SessionStateMachine(configuration: Self.configuration(tls: .startTLS, port: 587))
+        _ = machine.connected()
+        _ = machine.replyReceived(Self.reply("220 mx ESMTP"))
+        _ = machine.replyReceived(Self.ehlo("STARTTLS"))
+        let error = try #require(Self.failure(machine.replyReceived(Self.reply("454 4.7.0 TLS not available due to local problem"))))
+        #expect(error.stage == .startTLS)
+        #expect(error.reply?.code == 454)
+    }
+
+    @Test func certificateFailureCarriesItsHint() throws {
+        var machine = SessionStateMachine(configuration: Self.configuration(tls: .implicit, port: 465))
+        _ = machine.connected()
+        let error = try #require(Self.failure(machine.tlsFailed(detail: "certificate verification failed: Hostname mismatch", certificateProblem: true)))
+        #expect(error.kind == .certificateInvalid(detail: "certificate verification failed: Hostname mismatch"))
+        #expect(error.hint?.contains("another host") == true)
+    }
+
+    @Test func implicitTLSToAPlaintextPortHintsAtSTARTTLS() throws {
+        var machine = SessionStateMachine(configuration: Self.configuration(tls: .implicit, port: 587))
+        _ = machine.connected()
+        let error = try #require(Self.failure(machine.tlsFailed(detail: "wrong version number", certificateProblem: false)))
+        #expect(error.hint?.contains("starttls") == true)
+    }
+
+    @Test func silentPort465HintsAtImplicitTLS() throws {
+        var machine = SessionStateMachine(configuration: Self.configuration(tls: .startTLS, port: 465))
+        _ = machine.connected()
+        let error = try #require(Self.failure(machine.timeoutFired()))
+        #expect(error.stage == .greeting)
+        #expect(error.hint?.contains("implicit") == true)
+        #expect(error.description.contains("port 465"))
+    }
+
+    // MARK: - AUTH
+
+    private func authenticatingMachine(_ credentials: SMTPCredentials, offered: String) -> (SessionStateMachine, SessionStateMachine.Action) {
+        var machine = SessionStateMachine(configuration: Self.configuration(tls: .implicit, credentials: credentials, port: 465))
+        _ = machine.connected()
+        _ = machine.tlsEstablished()
+        _ = machine.replyReceived(Self.reply("220 mx ESMTP"))
+        let action = machine.replyReceived(Self.ehlo("AUTH \(offered)"))
+        return (machine, action)
+    }
+
+    @Test func authPlainWithInitialResponse() {
+        var (machine, action) = authenticatingMachine(.password(username: "alice", password: "secret"), offered: "LOGIN PLAIN")
+        let expected = "AUTH PLAIN " + Data("\0alice\0secret".utf8).base64EncodedString() + "\r\n"
+        #expect(Self.written(action) == expected)
+        #expect(machine.replyReceived(Self.reply("235 2.7.0 Accepted")) == .sessionReady)
+        #expect(machine.authenticatedWith == .plain)
+    }
+
+    @Test func authLoginAnswersBothPrompts() {
+        var (machine, action) = authenticatingMachine(.password(username: "alice", password: "secret"), offered: "LOGIN")
+        #expect(Self.written(action) == "AUTH LOGIN\r\n")
+        #expect(Self.written(machine.replyReceived(Self.reply("334 VXNlcm5hbWU6"))) == "YWxpY2U=\r\n")
+        #expect(Self.written(machine.replyReceived(Self.reply("334 UGFzc3dvcmQ6"))) == "c2VjcmV0\r\n")
+        #expect(machine.replyReceived(Self.reply("235 2.7.0 Authentication successful")) == .sessionReady)
+    }
+
+    @Test func authCRAMMD5AnswersTheChallenge() throws {
+        var machine = SessionStateMachine(configuration: Self.configuration(credentials: .password(username: "tim", password: "tanstaaftanstaaf"), allowPlainAuth: true))
+        _ = machine.connected()
+        _ = machine.replyReceived(Self.reply("220 mx ESMTP"))
+        #expect(Self.written(machine.replyReceived(Self.ehlo("AUTH PLAIN CRAM-MD5"))) == "AUTH CRAM-MD5\r\n")
+        let challenge = Data("<1896.697170952@postoffice.reston.mci.net>".utf8).base64EncodedString()
+        let response = try #require(Self.written(machine.replyReceived(SMTPReply(code: 334, lines: [challenge]))))
+        // RFC 2195 section 2's worked example.
+        #expect(response == Data("tim b913a602c7eda7a495b4e6e7334d3890".utf8).base64EncodedString() + "\r\n")
+    }
+
+    @Test func xoauth2FailureCarriesTheServerDetail() throws {
+        var (machine, action) = authenticatingMachine(.oauth2(username: "alice@gmail.com", accessToken: "ya29.expired"), offered: "XOAUTH2 PLAIN")
+        #expect(Self.written(action)?.hasPrefix("AUTH XOAUTH2 ") == true)
+        let detail = Data(#"{"status":"401","schemes":"bearer","scope":"https://mail.google.com/"}"#.utf8).base64EncodedString()
+        #expect(Self.written(machine.replyReceived(SMTPReply(code: 334, lines: [detail]))) == "\r\n")
+        let error = try #require(Self.failure(machine.replyReceived(Self.reply("535 5.7.8 Username and Password not accepted"))))
+        #expect(error.kind == .authenticationFailed(mechanism: "XOAUTH2"))
+        #expect(error.hint?.contains("401") == true)
+        #expect(!error.description.contains("ya29"))
+    }
+
+    @Test func gmailAuthFailureHintsAtAppPassword() throws {
+        var machine = SessionStateMachine(configuration: Self.configuration(tls: .startTLS, credentials: .password(username: "a@gmail.com", password: "pw"), host: "smtp.gmail.com", port: 587))
+        _ = machine.connected()
+        _ = machine.replyReceived(Self.reply("220 smtp.gmail.com ESMTP"))
+        _ = machine.replyReceived(Self.ehlo("STARTTLS"))
+        _ = machine.replyReceived(Self.reply("220 2.0.0 Ready to start TLS"))
+        _ = machine.tlsEstablished()
+        _ = machine.replyReceived(Self.ehlo("AUTH LOGIN PLAIN XOAUTH2"))
+        let error = try #require(Self.failure(machine.replyReceived(Self.reply("534 5.7.9 Application-specific password required."))))
+        #expect(error.stage == .auth)
+        #expect(error.enhancedCode == EnhancedStatusCode("5.7.9"))
+        #expect(error.hint?.contains("app password") == true)
+        #expect(!error.description.contains("pw"))
+    }
+
+    @Test func refusesAuthOverPlaintextUnlessAllowed() throws {
+        var machine = SessionStateMachine(configuration: Self.configuration(credentials: .password(username: "u", password: "p")))
+        _ = machine.connected()
+        _ = machine.replyReceived(Self.reply("220 mx ESMTP"))
+        let error = try #require(Self.failure(machine.replyReceived(Self.ehlo("AUTH PLAIN"))))
+        #expect(error.kind == .authenticationRequiresTLS)
+    }
+
+    @Test func authNotOfferedIsAnError() throws {
+        let (_, action) = authenticatingMachine(.password(username: "u", password: "p"), offered: "")
+        // "AUTH " with no mechanisms parses as an AUTH keyword with an empty list.
+        let error = try #require(Self.failure(action))
+        #expect(error.kind == .authenticationNotOffered)
+    }
+
+    // MARK: - Transactions
+
+    @Test func pipelinedTransactionSendsEverythingUpToDATAInOneWrite() throws {
+        var machine = Self.readyMachine("PIPELINING", "SIZE 100000")
+        let first = try #require(Self.written(machine.send(Self.message)))
+        #expect(first == "MAIL FROM:<news@example.com> SIZE=\(Self.message.data.count)\r\nRCPT TO:<a@example.org>\r\nRCPT TO:<b@example.org>\r\nRCPT TO:<c@example.org>\r\nDATA\r\n")
+        #expect(machine.currentStage == .mail)
+        #expect(machine.replyReceived(Self.reply("250 2.1.0 OK")) == .none)
+        #expect(machine.currentStage == .rcpt)
+        #expect(machine.replyReceived(Self.reply("250 2.1.5 OK")) == .none)
+        #expect(machine.replyReceived(Self.reply("550 5.1.1 <b@example.org>: user unknown")) == .none)
+        #expect(machine.replyReceived(Self.reply("250 2.1.5 OK")) == .none)
+        #expect(machine.currentStage == .data)
+        #expect(machine.replyTimeout == .seconds(120))
+        #expect(Self.written(machine.replyReceived(Self.reply("354 go ahead"))) == "Subject: hi\r\n\r\n..hello\r\n.\r\n")
+        #expect(machine.currentStage == .dot)
+        #expect(machine.replyTimeout == .seconds(600))
+        guard case .transactionFinished(let result) = machine.replyReceived(Self.reply("250 2.0.0 Ok: queued as 4ABCD")) else {
+            Issue.record("transaction did not finish")
+            return
+        }
+        #expect(result.recipients.map(\.accepted) == [true, false, true])
+        #expect(result.recipients[1].stage == .rcpt)
+        #expect(result.recipients[1].reply.enhancedCode == EnhancedStatusCode("5.1.1"))
+        #expect(result.recipients[0].stage == .dot)
+        #expect(result.finalReply?.text == "Ok: queued as 4ABCD")
+        #expect(machine.isReady)
+        // The transaction ended cleanly: the next one needs no RSET.
+        #expect(Self.written(machine.send(Self.message))?.hasPrefix("MAIL FROM") == true)
+    }
+
+    @Test func withoutPipeliningEachCommandWaitsForItsReply() {
+        var machine = Self.readyMachine("SIZE", pipelining: false)
+        #expect(Self.written(machine.send(Self.message)) == "MAIL FROM:<news@example.com> SIZE=\(Self.message.data.count)\r\n")
+        #expect(Self.written(machine.replyReceived(Self.reply("250 OK"))) == "RCPT TO:<a@example.org>\r\n")
+        #expect(Self.written(machine.replyReceived(Self.reply("250 OK"))) == "RCPT TO:<b@example.org>\r\n")
+        #expect(Self.written(machine.replyReceived(Self.reply("250 OK"))) == "RCPT TO:<c@example.org>\r\n")
+        #expect(Self.written(machine.replyReceived(Self.reply("250 OK"))) == "DATA\r\n")
+        #expect(Self.written(machine.replyReceived(Self.reply("354 go"))) != nil)
+        guard case .transactionFinished(let result) = machine.replyReceived(Self.reply("250 queued")) else {
+            Issue.record("no result")
+            return
+        }
+        #expect(result.acceptedCount == 3)
+    }
+
+    @Test func serverWithoutPipeliningGetsOneCommandAtATime() {
+        var machine = Self.readyMachine("SIZE")  // client wants pipelining, server does not offer it
+        #expect(Self.written(machine.send(Self.message))?.components(separatedBy: "\r\n").count == 2)
+    }
+
+    @Test func refusedSenderStopsTheTransactionAndRefusesEveryRecipient() {
+        var machine = Self.readyMachine(pipelining: false)
+        _ = machine.send(Self.message)
+        guard case .transactionFinished(let result) = machine.replyReceived(Self.reply("553 5.7.1 Sender address rejected: not owned by user")) else {
+            Issue.record("no result")
+            return
+        }
+        #expect(result.recipients.allSatisfy { !$0.accepted && $0.stage == .mail && $0.reply.code == 553 })
+        // The next transaction starts with RSET.
+        #expect(Self.written(machine.send(Self.message)) == "RSET\r\n")
+    }
+
+    @Test func everyRecipientRefusedInPipelineEndsDataWithALoneDot() {
+        var machine = Self.readyMachine("PIPELINING")
+        _ = machine.send(Self.message)
+        _ = machine.replyReceived(Self.reply("250 OK"))
+        for _ in 0..<3 { _ = machine.replyReceived(Self.reply("550 5.1.1 unknown")) }
+        // A server that answers 354 anyway gets an empty message, never the real one.
+        #expect(Self.written(machine.replyReceived(Self.reply("354 go ahead"))) == ".\r\n")
+        guard case .transactionFinished(let result) = machine.replyReceived(Self.reply("554 5.5.1 Error: no valid recipients")) else {
+            Issue.record("no result")
+            return
+        }
+        #expect(result.recipients.allSatisfy { $0.stage == .rcpt && !$0.accepted })
+        #expect(result.finalReply == nil)
+    }
+
+    @Test func everyRecipientRefusedInPipelineWithDATARefused() {
+        var machine = Self.readyMachine("PIPELINING")
+        _ = machine.send(Self.message)
+        _ = machine.replyReceived(Self.reply("250 OK"))
+        for _ in 0..<3 { _ = machine.replyReceived(Self.reply("550 5.1.1 unknown")) }
+        guard case .transactionFinished(let result) = machine.replyReceived(Self.reply("554 5.5.1 Error: no valid recipients")) else {
+            Issue.record("no result")
+            return
+        }
+        #expect(result.recipients.allSatisfy { $0.stage == .rcpt })
+        #expect(Self.written(machine.send(Self.message))?.hasPrefix("RSET\r\nMAIL FROM") == true)
+    }
+
+    @Test func refusedDataFailsAcceptedRecipientsAtData() {
+        var machine = Self.readyMachine("PIPELINING")
+        _ = machine.send(Self.message)
+        for _ in 0..<4 { _ = machine.replyReceived(Self.reply("250 OK")) }
+        guard case .transactionFinished(let result) = machine.replyReceived(Self.reply("451 4.3.0 try later")) else {
+            Issue.record("no result")
+            return
+        }
+        #expect(result.recipients.allSatisfy { $0.stage == .data && $0.reply.code == 451 })
+    }
+
+    @Test func messageRefusedAfterTheDotIsRefusedForEveryAcceptedRecipient() {
+        var machine = Self.readyMachine("PIPELINING")
+        _ = machine.send(Self.message)
+        for _ in 0..<4 { _ = machine.replyReceived(Self.reply("250 OK")) }
+        _ = machine.replyReceived(Self.reply("354 go"))
+        guard case .transactionFinished(let result) = machine.replyReceived(Self.reply("550 5.7.26 unauthenticated sender")) else {
+            Issue.record("no result")
+            return
+        }
+        #expect(result.recipients.allSatisfy { !$0.accepted && $0.stage == .dot })
+        #expect(machine.isReady)
+    }
+
+    @Test func a421InsideThePipelineEndsTheSession() {
+        var machine = Self.readyMachine("PIPELINING")
+        _ = machine.send(Self.message)
+        _ = machine.replyReceived(Self.reply("250 OK"))
+        let action = machine.replyReceived(Self.reply("421 4.7.0 Too many messages, closing connection"))
+        guard case .transactionFinishedAndClose(let result) = action else {
+            Issue.record("expected the session to close, got \(action)")
+            return
+        }
+        #expect(result.sessionClosed)
+        #expect(result.recipients.allSatisfy { $0.reply.code == 421 && $0.stage == .rcpt })
+        #expect(!machine.isReady)
+        #expect(machine.connectionClosed() == .none)
+    }
+
+    @Test func a421AfterTheDotIsTheMessageOutcome() {
+        var machine = Self.readyMachine("PIPELINING")
+        _ = machine.send(Self.message)
+        for _ in 0..<4 { _ = machine.replyReceived(Self.reply("250 OK")) }
+        _ = machine.replyReceived(Self.reply("354 go"))
+        guard case .transactionFinishedAndClose(let result) = machine.replyReceived(Self.reply("421 4.7.0 Try again later, closing connection. (DATA)")) else {
+            Issue.record("no result")
+            return
+        }
+        #expect(result.recipients.allSatisfy { $0.stage == .dot && $0.reply.code == 421 })
+    }
+
+    @Test func connectionLostMidTransactionFailsTheSessionAtTheAwaitedStage() throws {
+        var machine = Self.readyMachine("PIPELINING")
+        _ = machine.send(Self.message)
+        for _ in 0..<4 { _ = machine.replyReceived(Self.reply("250 OK")) }
+        _ = machine.replyReceived(Self.reply("354 go"))
+        let error = try #require(Self.failure(machine.connectionClosed()))
+        #expect(error.kind == .connectionClosed)
+        #expect(error.stage == .dot)
+        #expect(Self.failure(machine.send(Self.message)) != nil)
+    }
+
+    @Test func timeoutAtTheDotIsReportedWithItsStage() throws {
+        var machine = Self.readyMachine("PIPELINING")
+        _ = machine.send(Self.message)
+        let error = try #require(Self.failure(machine.timeoutFired()))
+        #expect(error.stage == .mail)
+        #expect(error.kind == .timeout(after: .seconds(300)))
+    }
+
+    @Test func tooLargeMessageIsRefusedLocallyAndTheSessionStaysReady() {
+        var machine = Self.readyMachine("SIZE 10")
+        guard case .refuseMessage(let error) = machine.send(Self.message) else {
+            Issue.record("expected a local refusal")
+            return
+        }
+        #expect(error.kind == .messageTooLarge(size: Self.message.data.count, limit: 10))
+        #expect(machine.isReady)
+    }
+
+    @Test func internationalAddressNeedsSMTPUTF8() {
+        let message = OutgoingMessage(sender: "news@example.com", recipients: ["jörg@example.de"], data: Array("x\r\n".utf8))
+        var without = Self.readyMachine("8BITMIME")
+        guard case .refuseMessage(let error) = without.send(message) else {
+            Issue.record("expected a refusal")
+            return
+        }
+        #expect(error.kind == .smtpUTF8NotSupported)
+        var with = Self.readyMachine("SMTPUTF8", "PIPELINING")
+        #expect(Self.written(with.send(message))?.hasPrefix("MAIL FROM:<news@example.com> SMTPUTF8\r\n") == true)
+    }
+
+    @Test func eightBitBodyIsAnnouncedOrRefused() {
+        let message = OutgoingMessage(sender: "a@example.com", recipients: ["b@example.com"], data: Array("Caf\u{e9}\r\n".utf8))
+        var with = Self.readyMachine("8BITMIME")
+        #expect(Self.written(with.send(message)) == "MAIL FROM:<a@example.com> BODY=8BITMIME\r\n")
+        var without = Self.readyMachine()
+        guard case .refuseMessage(let error) = without.send(message) else {
+            Issue.record("expected a refusal")
+            return
+        }
+        #expect(error.kind == .eightBitNotSupported)
+    }
+
+    @Test func injectedRecipientIsRefusedBeforeAnythingIsSent() {
+        var machine = Self.readyMachine("PIPELINING")
+        let message = OutgoingMessage(sender: "a@example.com", recipients: ["b@example.com>\r\nDATA"], data: [])
+        guard case .refuseMessage(let error) = machine.send(message) else {
+            Issue.record("expected a refusal")
+            return
+        }
+        #expect(error.stage == .rcpt)
+        #expect(machine.isReady)
+    }
+
+    @Test func quitWaitsFor221ThenCloses() {
+        var machine = Self.readyMachine()
+        #expect(Self.written(machine.quit()) == "QUIT\r\n")
+        #expect(machine.currentStage == .quit)
+        #expect(machine.replyReceived(Self.reply("221 2.0.0 Bye")) == .closeConnection)
+    }
+
+    @Test func unsolicited421WhileIdleFailsTheSession() throws {
+        var machine = Self.readyMachine()
+        let error = try #require(Self.failure(machine.replyReceived(Self.reply("421 4.4.2 idle timeout"))))
+        #expect(error.reply?.code == 421)
+        #expect(!machine.isReady)
+    }
+}

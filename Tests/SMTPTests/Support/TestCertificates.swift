@@ -1,0 +1,55 @@
+import Foundation
+
+/// A private CA and server certificates made with the `openssl` CLI at test time, so no key
+/// material is committed and every run uses fresh keys.
+struct TestCertificates {
+    let directory: URL
+    var caFile: String { directory.appendingPathComponent("ca.pem").path }
+    /// Signed by the CA, for `localhost` and 127.0.0.1.
+    var serverCertificate: String { directory.appendingPathComponent("server.pem").path }
+    var serverKey: String { directory.appendingPathComponent("server.key").path }
+    /// Signed by the CA, but for mail.other.example only.
+    var otherHostCertificate: String { directory.appendingPathComponent("other.pem").path }
+    var otherHostKey: String { directory.appendingPathComponent("other.key").path }
+
+    static func make() throws -> TestCertificates {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("maild-certs-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let certificates = TestCertificates(directory: directory)
+        try certificates.run(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=maild test CA", "-days", "2",
+                              "-keyout", "ca.key", "-out", "ca.pem", "-addext", "basicConstraints=critical,CA:TRUE",
+                              "-addext", "keyUsage=critical,keyCertSign,cRLSign"])
+        try certificates.makeLeaf(name: "server", subject: "/CN=localhost", subjectAltName: "DNS:localhost,IP:127.0.0.1,IP:::1")
+        try certificates.makeLeaf(name: "other", subject: "/CN=mail.other.example", subjectAltName: "DNS:mail.other.example")
+        return certificates
+    }
+
+    private func makeLeaf(name: String, subject: String, subjectAltName: String) throws {
+        try run(["req", "-newkey", "rsa:2048", "-nodes", "-subj", subject, "-keyout", "\(name).key", "-out", "\(name).csr"])
+        try "subjectAltName=\(subjectAltName)\nextendedKeyUsage=serverAuth\n".write(
+            to: directory.appendingPathComponent("\(name).ext"), atomically: true, encoding: .utf8)
+        try run(["x509", "-req", "-in", "\(name).csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial", "-days", "2",
+                 "-extfile", "\(name).ext", "-out", "\(name).pem"])
+    }
+
+    private func run(_ arguments: [String]) throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["openssl"] + arguments
+        process.currentDirectoryURL = directory
+        process.standardOutput = FileHandle.nullDevice
+        let errors = Pipe()
+        process.standardError = errors
+        try process.run()
+        let output = errors.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else {
+            throw TestSupportError("openssl \(arguments.joined(separator: " ")) failed: \(String(decoding: output, as: UTF8.self))")
+        }
+    }
+}
+
+struct TestSupportError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}

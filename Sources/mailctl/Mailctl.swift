@@ -1,0 +1,12 @@
+import ArgumentParser
+
+/// The operator's tool: talks to maild, and works alone for checks that need no daemon.
+@main
+struct Mailctl: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "mailctl",
+        abstract: "Control maild and check relays.",
+        discussion: "Exit status: 0 when the command fully succeeded, 1 when a check or an operation failed, 64 for bad usage.",
+        subcommands: [VerifyCommand.self, SinkCommand.self]
+    )
+}

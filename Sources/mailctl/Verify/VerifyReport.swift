@@ -1,0 +1,87 @@
+import Delivery
+import Foundation
+import SMTP
+
+/// What `mailctl verify` found, printed as text for people or JSON for scripts.
+struct VerifyReport: Encodable {
+    struct Failure: Encodable {
+        var stage: String
+        var message: String
+        var replyClass: String?
+        var rule: String?
+
+        enum CodingKeys: String, CodingKey {
+            case stage, message, rule
+            case replyClass = "class"
+        }
+    }
+
+    var server: String
+    var tlsMode: String
+    var greeting: String?
+    var tlsVersion: String?
+    var tlsCipher: String?
+    var certificateSubject: String?
+    var certificateIssuer: String?
+    var certificateExpires: String?
+    var certificateVerified: Bool?
+    var extensions: [String] = []
+    var authentication: String?
+    var testMessage: String?
+    var failure: Failure?
+
+    mutating func record(session: SessionInfo, usedCredentials: SMTPCredentials?) {
+        greeting = session.greeting.map { String(describing: $0) }
+        if let tls = session.tls {
+            tlsVersion = tls.protocolVersion
+            tlsCipher = tls.cipher
+            certificateSubject = tls.peerSubject
+            certificateIssuer = tls.peerIssuer
+            certificateVerified = tls.peerVerified
+            if let expiry = tls.peerNotAfter {
+                let days = Int(expiry.timeIntervalSinceNow / 86400)
+                certificateExpires = "\(ISO8601DateFormatter().string(from: expiry)) (in \(days) days)"
+            }
+        }
+        extensions = session.extensions.keywords
+        if let mechanism = session.authenticatedWith, let usedCredentials {
+            authentication = "\(mechanism.rawValue) accepted for \(usedCredentials.username)"
+        } else if usedCredentials == nil {
+            authentication = "not attempted (no credentials given)"
+        }
+    }
+
+    mutating func fail(stage: String, message: String, classification: Classification?) {
+        failure = Failure(stage: stage, message: message, replyClass: classification?.replyClass.rawValue, rule: classification?.rule)
+    }
+
+    func text() -> String {
+        var lines = ["Server       \(server) (TLS mode \(tlsMode))"]
+        if let greeting { lines.append("Greeting     \(greeting)") }
+        if let tlsVersion, let tlsCipher { lines.append("TLS          \(tlsVersion), \(tlsCipher)") }
+        if let certificateSubject {
+            let verified = certificateVerified == true ? "verified" : "NOT verified (insecure mode)"
+            lines.append("Certificate  \(certificateSubject) [\(verified)]")
+            if let certificateIssuer { lines.append("  issuer     \(certificateIssuer)") }
+            if let certificateExpires { lines.append("  expires    \(certificateExpires)") }
+        }
+        if !extensions.isEmpty { lines.append("Extensions   \(extensions.joined(separator: ", "))") }
+        if let authentication { lines.append("AUTH         \(authentication)") }
+        if let testMessage { lines.append("Test message \(testMessage)") }
+        if let failure {
+            var line = "FAILED at \(failure.stage): \(failure.message)"
+            if let replyClass = failure.replyClass { line += "\n  class      \(replyClass)" + (failure.rule.map { " (rule \($0))" } ?? "") }
+            lines.append(line)
+        } else {
+            lines.append("OK: every check passed")
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    func json() -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        guard let data = try? encoder.encode(self) else { return "{}" }
+        return String(decoding: data, as: UTF8.self)
+    }
+}

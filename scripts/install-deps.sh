@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Installs what building and testing maild needs on Debian: system libraries through apt
+# (when root; otherwise says what to install) and the interop test server from PyPI.
+set -euo pipefail
+
+apt_packages=(libsqlite3-dev libssl-dev libsystemd-dev pkg-config openssl python3)
+missing=()
+for package in "${apt_packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ]; then
+    echo "install-deps: apt-get install ${missing[*]}"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+  else
+    echo "install-deps: missing Debian packages: ${missing[*]}" >&2
+    echo "install-deps: run: sudo apt-get install ${missing[*]}" >&2
+    exit 1
+  fi
+fi
+
+if ! python3 -c "import aiosmtpd" 2>/dev/null; then
+  echo "install-deps: pip install aiosmtpd (interop tests)"
+  python3 -m pip install -q --disable-pip-version-check aiosmtpd 2>/dev/null \
+    || python3 -m pip install -q --disable-pip-version-check --user aiosmtpd \
+    || python3 -m pip install -q --disable-pip-version-check --break-system-packages aiosmtpd
+fi
+
+if ! command -v swift >/dev/null; then
+  echo "install-deps: no Swift toolchain on PATH; install Swift 6 from swift.org (Debian 12 package) first" >&2
+  exit 1
+fi

@@ -454,3 +454,58 @@ struct SessionStateMachineTests {
         #expect(!machine.isReady)
     }
 }
+
+/// RFC 2920 section 3.1: the next transaction's commands follow the current message's data.
+struct CrossTransactionPipeliningTests {
+    typealias T = SessionStateMachineTests
+
+    @Test func nextTransactionIsPipelinedBehindTheData() throws {
+        var machine = T.readyMachine("PIPELINING")
+        let second = OutgoingMessage(sender: "news@example.com", recipients: ["d@example.org"], data: Array("two\r\n".utf8))
+        _ = machine.send(T.message)
+        #expect(!machine.canAcceptMessage)
+        for _ in 0..<4 { _ = machine.replyReceived(T.reply("250 OK")) }
+        _ = machine.replyReceived(T.reply("354 go"))
+        #expect(machine.canAcceptMessage)
+        #expect(T.written(machine.send(second)) == "MAIL FROM:<news@example.com>\r\nRCPT TO:<d@example.org>\r\nDATA\r\n")
+        #expect(!machine.canAcceptMessage)
+        guard case .transactionFinished(let first) = machine.replyReceived(T.reply("250 2.0.0 queued as 1")) else {
+            Issue.record("first transaction did not finish")
+            return
+        }
+        #expect(first.acceptedCount == 3)
+        #expect(machine.currentStage == .mail)
+        #expect(machine.replyReceived(T.reply("250 OK")) == .none)
+        #expect(machine.replyReceived(T.reply("250 OK")) == .none)
+        #expect(T.written(machine.replyReceived(T.reply("354 go"))) == "two\r\n.\r\n")
+        guard case .transactionFinished(let result) = machine.replyReceived(T.reply("250 2.0.0 queued as 2")) else {
+            Issue.record("second transaction did not finish")
+            return
+        }
+        #expect(result.recipients.map(\.recipient) == ["d@example.org"])
+        #expect(result.finalReply?.text == "queued as 2")
+        #expect(machine.isReady)
+    }
+
+    @Test func noPipeliningBehindDataWithoutTheExtension() {
+        var machine = T.readyMachine()
+        _ = machine.send(T.message)
+        for _ in 0..<4 { _ = machine.replyReceived(T.reply("250 OK")) }
+        _ = machine.replyReceived(T.reply("354 go"))
+        #expect(!machine.canAcceptMessage)
+    }
+
+    @Test func closingReplyToTheFirstDropsTheSecond() {
+        var machine = T.readyMachine("PIPELINING")
+        _ = machine.send(T.message)
+        for _ in 0..<4 { _ = machine.replyReceived(T.reply("250 OK")) }
+        _ = machine.replyReceived(T.reply("354 go"))
+        _ = machine.send(OutgoingMessage(sender: "a@example.com", recipients: ["b@example.com"], data: []))
+        guard case .transactionFinishedAndClose = machine.replyReceived(T.reply("421 4.7.0 closing")) else {
+            Issue.record("expected the session to close")
+            return
+        }
+        #expect(!machine.canAcceptMessage)
+        #expect(machine.replyReceived(T.reply("250 OK")) == .none)
+    }
+}

@@ -13,10 +13,17 @@ final class SMTPClientHandler: ChannelInboundHandler {
     private let logger: Logger
     private var context: ChannelHandlerContext?
     private var readyPromise: EventLoopPromise<SessionInfo>?
-    private var transactionPromise: EventLoopPromise<TransactionResult>?
+    /// Promises of the transactions written to the server, oldest first (two at most: the
+    /// current one and the one pipelined behind its data).
+    private var inFlight: [EventLoopPromise<TransactionResult>] = []
+    /// Messages handed over while the session could not take them yet.
+    private var waiting: [(OutgoingMessage, EventLoopPromise<TransactionResult>)] = []
     private var quitPromise: EventLoopPromise<Void>?
     private var timer: Scheduled<Void>?
     private var tlsInfo: TLSSessionInfo?
+    /// Writes are flushed once per event, so that a message's data and the next transaction's
+    /// commands leave as one group (RFC 2920) instead of two segments.
+    private var flushNeeded = false
 
     init(configuration: SessionStateMachine.Configuration, tlsContext: TLSContext?, readyPromise: EventLoopPromise<SessionInfo>, logger: Logger) {
         self.machine = SessionStateMachine(configuration: configuration)
@@ -27,19 +34,40 @@ final class SMTPClientHandler: ChannelInboundHandler {
 
     // MARK: - Requests from SMTPConnection (on the event loop)
 
+    /// Sends `message` as soon as the session can take it; concurrent callers are served in
+    /// order, and while one message's data is on the wire the next one's commands follow it.
     func send(_ message: OutgoingMessage, promise: EventLoopPromise<TransactionResult>) {
-        guard transactionPromise == nil else {
-            promise.fail(SMTPError(kind: .invalidCommand(detail: "a transaction is already under way on this connection"),
-                                   stage: .mail, server: machine.configuration.server))
-            return
+        waiting.append((message, promise))
+        startWaitingMessages()
+        flushIfNeeded()
+    }
+
+    private func flushIfNeeded() {
+        guard flushNeeded, let context else { return }
+        flushNeeded = false
+        context.flush()
+    }
+
+    private func startWaitingMessages() {
+        while !waiting.isEmpty, machine.canAcceptMessage {
+            let (message, promise) = waiting.removeFirst()
+            let action = machine.send(message)
+            if case .refuseMessage(let error) = action {
+                promise.fail(error)
+                continue
+            }
+            inFlight.append(promise)
+            handle(action)
         }
-        transactionPromise = promise
-        handle(machine.send(message))
+        if !waiting.isEmpty, machine.isFinished {
+            failEverything(machine.failure ?? SMTPError(kind: .sessionUnusable, stage: .mail, server: machine.configuration.server))
+        }
     }
 
     func quit(promise: EventLoopPromise<Void>) {
         quitPromise = promise
         handle(machine.quit())
+        flushIfNeeded()
         if !machine.isQuitting { completeQuit() }
     }
 
@@ -58,6 +86,7 @@ final class SMTPClientHandler: ChannelInboundHandler {
 
     func channelActive(context: ChannelHandlerContext) {
         handle(machine.connected())
+        flushIfNeeded()
         context.fireChannelActive()
     }
 
@@ -74,12 +103,16 @@ final class SMTPClientHandler: ChannelInboundHandler {
                 break
             }
         }
+        // A reply may have moved the session to where it takes the next message.
+        startWaitingMessages()
+        flushIfNeeded()
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         if let event = event as? TLSEvent, case .handshakeCompleted(let info) = event {
             tlsInfo = info
             handle(machine.tlsEstablished())
+            flushIfNeeded()
         } else {
             context.fireUserInboundEventTriggered(event)
         }
@@ -98,10 +131,7 @@ final class SMTPClientHandler: ChannelInboundHandler {
         timer = nil
         handle(machine.connectionClosed())
         let error = SMTPError(kind: .connectionClosed, stage: machine.currentStage ?? .noop, server: machine.configuration.server)
-        readyPromise?.fail(error)
-        readyPromise = nil
-        transactionPromise?.fail(error)
-        transactionPromise = nil
+        failEverything(error)
         completeQuit()
         context.fireChannelInactive()
     }
@@ -114,7 +144,8 @@ final class SMTPClientHandler: ChannelInboundHandler {
         case .write(let bytes):
             var buffer = context.channel.allocator.buffer(capacity: bytes.count)
             buffer.writeBytes(bytes)
-            context.writeAndFlush(wrapOutboundOut(buffer), promise: nil)
+            context.write(wrapOutboundOut(buffer), promise: nil)
+            flushNeeded = true
         case .startTLSHandshake:
             startTLS(context: context)
         case .sessionReady:
@@ -123,30 +154,24 @@ final class SMTPClientHandler: ChannelInboundHandler {
             readyPromise?.succeed(info)
             readyPromise = nil
         case .transactionFinished(let result):
-            let promise = transactionPromise
-            transactionPromise = nil
-            promise?.succeed(result)
+            if !inFlight.isEmpty { inFlight.removeFirst().succeed(result) }
+            startWaitingMessages()
         case .transactionFinishedAndClose(let result):
-            let promise = transactionPromise
-            transactionPromise = nil
-            promise?.succeed(result)
+            if !inFlight.isEmpty { inFlight.removeFirst().succeed(result) }
+            failEverything(SMTPError(kind: .connectionClosed, stage: .mail, server: machine.configuration.server, reply: result.finalReply ?? result.recipients.first?.reply))
             context.close(promise: nil)
         case .closeConnection:
+            flushIfNeeded()
             context.close(promise: nil)
             completeQuit()
         case .failSession(let error):
             logger.debug("SMTP session failed", metadata: ["error": "\(error)"])
-            readyPromise?.fail(error)
-            readyPromise = nil
-            let promise = transactionPromise
-            transactionPromise = nil
-            promise?.fail(error)
+            failEverything(error)
             context.close(promise: nil)
             completeQuit()
         case .refuseMessage(let error):
-            let promise = transactionPromise
-            transactionPromise = nil
-            promise?.fail(error)
+            // Only `send` produces it, and `startWaitingMessages` handles it there.
+            logger.debug("message refused locally", metadata: ["error": "\(error)"])
         case .none:
             break
         }
@@ -173,7 +198,17 @@ final class SMTPClientHandler: ChannelInboundHandler {
         let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
         timer = context.eventLoop.scheduleTask(in: .nanoseconds(Int64(timeout.nanoseconds))) {
             bound.value.handle(bound.value.machine.timeoutFired())
+            bound.value.flushIfNeeded()
         }
+    }
+
+    private func failEverything(_ error: SMTPError) {
+        readyPromise?.fail(error)
+        readyPromise = nil
+        let promises = inFlight + waiting.map(\.1)
+        inFlight.removeAll()
+        waiting.removeAll()
+        for promise in promises { promise.fail(error) }
     }
 
     private func completeQuit() {
@@ -187,6 +222,19 @@ extension SessionStateMachine {
     var isQuitting: Bool {
         if case .quitting = state { return true }
         return false
+    }
+
+    /// True once the session can never take another message.
+    var isFinished: Bool {
+        switch state {
+        case .closed, .failed, .quitting: return true
+        default: return false
+        }
+    }
+
+    var failure: SMTPError? {
+        if case .failed(let error) = state { return error }
+        return nil
     }
 }
 

@@ -83,6 +83,9 @@ public struct SessionStateMachine: Sendable {
     public private(set) var authenticatedWith: AuthMechanism?
     /// Set when a transaction ended before its final dot: the next one starts with RSET.
     private var needsReset = false
+    /// A transaction whose commands were pipelined behind the current one's data; it becomes
+    /// current when the current one's final reply arrives.
+    private var next: TransactionState?
 
     public init(configuration: Configuration) {
         self.configuration = configuration
@@ -231,10 +234,19 @@ public struct SessionStateMachine: Sendable {
 
     // MARK: - Requests
 
-    /// Starts a transaction for `message`. The session must be ready.
+    /// Starts a transaction for `message`. The session must accept a message
+    /// (``canAcceptMessage``): be ready, or be waiting for the final reply of a pipelined
+    /// transaction, in which case this one's commands go out right behind its data.
     public mutating func send(_ message: OutgoingMessage) -> Action {
-        guard case .ready = state else {
-            if case .failed(let error) = state { return .failSession(error) }
+        let pipelinesBehindCurrent: Bool
+        switch state {
+        case .ready:
+            pipelinesBehindCurrent = false
+        case .inTransaction where canAcceptMessage:
+            pipelinesBehindCurrent = true
+        case .failed(let error):
+            return .failSession(error)
+        default:
             return .failSession(error(.sessionUnusable, stage: .mail))
         }
         if let limit = extensions.maximumSize, limit > 0, message.data.count > limit {
@@ -266,7 +278,26 @@ public struct SessionStateMachine: Sendable {
         let pipelined = configuration.usesPipelining && extensions.pipelining
         var transaction = TransactionState(message: message, commands: commands, pipelined: pipelined)
         let step = transaction.start()
+        if pipelinesBehindCurrent {
+            // RFC 2920 section 3.1: the message content may be followed by the next
+            // transaction's commands in the same group; the server answers them in order.
+            next = transaction
+            return step.bytes.map(Action.write) ?? .none
+        }
         return apply(step, to: transaction)
+    }
+
+    /// True when ``send(_:)`` may be called now: the session is ready, or it waits for the
+    /// final reply of a pipelined transaction and no other transaction is queued behind it.
+    public var canAcceptMessage: Bool {
+        switch state {
+        case .ready:
+            return true
+        case .inTransaction(let transaction):
+            return next == nil && !needsReset && transaction.isAwaitingFinalReply && transaction.isPipelined
+        default:
+            return false
+        }
     }
 
     /// Ends the session politely.
@@ -350,10 +381,18 @@ public struct SessionStateMachine: Sendable {
         case .finished(let result, let resetNeeded):
             needsReset = resetNeeded
             if result.sessionClosed {
+                // A transaction pipelined behind this one gets no reply: the handler fails it
+                // when the connection closes.
+                next = nil
                 state = .closed
                 return .transactionFinishedAndClose(result)
             }
-            state = .ready
+            if let queued = next {
+                next = nil
+                state = .inTransaction(queued)
+            } else {
+                state = .ready
+            }
             return .transactionFinished(result)
         case .protocolViolation(let detail, let stage, let reply):
             return fail(.malformedReply(detail: detail), stage: stage, reply: reply)

@@ -9,6 +9,11 @@ struct TransactionState: Sendable {
         case wait
         case finished(TransactionResult, resetNeeded: Bool)
         case protocolViolation(String, SMTPStage, SMTPReply?)
+
+        var bytes: [UInt8]? {
+            if case .write(let bytes) = self { return bytes }
+            return nil
+        }
     }
 
     private enum Phase: Sendable {
@@ -21,6 +26,12 @@ struct TransactionState: Sendable {
     let message: OutgoingMessage
     private let commands: [SMTPCommand]
     private let pipelined: Bool
+
+    var isPipelined: Bool { pipelined }
+    var isAwaitingFinalReply: Bool {
+        if case .awaitingFinalReply = phase { return true }
+        return false
+    }
     private let firstRecipientIndex: Int
     private var phase = Phase.commands
     private var sentCount = 0

@@ -64,6 +64,7 @@ struct SinkCommand: AsyncParsableCommand {
             throw ValidationError("cannot listen on \(listen): \(error)")
         }
         print("mailctl sink: listening on \(host.contains(":") ? "[\(host)]" : host):\(boundPort) (TLS \(tls.rawValue)), storing messages in \(directory.path)")
+        fflush(stdout)
         await SignalWaiter.waitForTermination()
         print("mailctl sink: stopping")
         try await server.stop()

@@ -3,7 +3,7 @@ import PackageDescription
 
 let package = Package(
     name: "maild",
-    platforms: [.macOS(.v14)],
+    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "mailctl", targets: ["mailctl"]),
     ],
@@ -31,7 +31,7 @@ let package = Package(
         .target(
             name: "SMTPServer",
             dependencies: [
-                "SMTP",
+                "SMTP", "COpenSSL",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -76,6 +76,13 @@ let package = Package(
                 "SMTP", "SMTPServer",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
+        .testTarget(
+            name: "MailctlTests",
+            dependencies: [
+                "mailctl", "SMTP", "SMTPServer",
+                .product(name: "NIOCore", package: "swift-nio"),
             ]
         ),
         .testTarget(

@@ -135,8 +135,9 @@ struct ScriptedFaultTests {
         ])
         try await withServer(SMTPServerConfiguration(script: script)) { _, port in
             let client = try await RawSMTPClient.connectAndGreet(port: port)
+            let before = client.receivedText.utf8.count
             try await client.send("EHLO c\r\n")
-            let raw = try await client.readRaw(atLeast: client.receivedText.utf8.count + 26)
+            let raw = try await client.readRaw(atLeast: before + 26)
             #expect(String(decoding: raw, as: UTF8.self).hasSuffix("HTTP/1.1 400 Bad Request\r\n"))
             try await client.send("NOOP\r\n")
             let all = try await client.readRaw(atLeast: raw.count + garbage.utf8.count)

@@ -22,14 +22,23 @@ struct AiosmtpdInteropTests {
             process.arguments = ["python3", RepositoryPaths.root.appendingPathComponent("Tests/Interop/aiosmtpd_server.py").path,
                                  "--port", String(port), "--cert", certificates.serverCertificate, "--key", certificates.serverKey,
                                  "--out", outputDirectory.path, "--user", user, "--password-file", passwordFile.path]
-            let output = Pipe()
-            process.standardOutput = output
+            // Output through a file, not a pipe: Foundation's pipe reading can trap on EINTR.
+            let outputFile = outputDirectory.appendingPathComponent("aiosmtpd.out")
+            _ = FileManager.default.createFile(atPath: outputFile.path, contents: nil)
+            process.standardOutput = try FileHandle(forWritingTo: outputFile)
             process.standardInput = input
             try process.run()
-            let firstLine = String(decoding: output.fileHandleForReading.availableData, as: UTF8.self)
-            guard firstLine.hasPrefix("READY") else {
+            var started = false
+            for _ in 0..<500 where process.isRunning {
+                if let text = try? String(contentsOf: outputFile, encoding: .utf8), text.hasPrefix("READY") {
+                    started = true
+                    break
+                }
+                usleep(20_000)
+            }
+            guard started else {
                 process.terminate()
-                throw TestSupportError("aiosmtpd did not start (is it installed? pip install aiosmtpd): \(firstLine)")
+                throw TestSupportError("aiosmtpd did not start (is it installed? pip install aiosmtpd)")
             }
         }
 

@@ -149,9 +149,7 @@ final class SMTPClientHandler: ChannelInboundHandler {
         case .startTLSHandshake:
             startTLS(context: context)
         case .sessionReady:
-            let info = SessionInfo(server: machine.configuration.server, greeting: machine.greeting, extensions: machine.extensions,
-                                   tls: tlsInfo, authenticatedWith: machine.authenticatedWith)
-            readyPromise?.succeed(info)
+            readyPromise?.succeed(sessionInfo)
             readyPromise = nil
         case .transactionFinished(let result):
             if !inFlight.isEmpty { inFlight.removeFirst().succeed(result) }
@@ -164,8 +162,9 @@ final class SMTPClientHandler: ChannelInboundHandler {
             flushIfNeeded()
             context.close(promise: nil)
             completeQuit()
-        case .failSession(let error):
+        case .failSession(var error):
             logger.debug("SMTP session failed", metadata: ["error": "\(error)"])
+            if readyPromise != nil { error.sessionSoFar = sessionInfo }
             failEverything(error)
             context.close(promise: nil)
             completeQuit()
@@ -176,6 +175,11 @@ final class SMTPClientHandler: ChannelInboundHandler {
             break
         }
         rearmTimer(context: context)
+    }
+
+    private var sessionInfo: SessionInfo {
+        SessionInfo(server: machine.configuration.server, greeting: machine.greeting, extensions: machine.extensions,
+                    tls: tlsInfo, authenticatedWith: machine.authenticatedWith)
     }
 
     private func startTLS(context: ChannelHandlerContext) {

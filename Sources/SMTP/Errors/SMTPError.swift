@@ -48,6 +48,9 @@ public struct SMTPError: Error, Equatable, Sendable, CustomStringConvertible {
     public var reply: SMTPReply?
     /// What the operator should probably check.
     public var hint: String?
+    /// What the session had learned before it failed (greeting, extensions, TLS), so that a
+    /// report on a failed AUTH can still show the certificate and the TLS version.
+    public var sessionSoFar: SessionInfo?
 
     public init(kind: Kind, stage: SMTPStage, server: String, reply: SMTPReply? = nil, hint: String? = nil) {
         self.kind = kind

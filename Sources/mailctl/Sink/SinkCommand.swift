@@ -63,8 +63,9 @@ struct SinkCommand: AsyncParsableCommand {
         } catch {
             throw ValidationError("cannot listen on \(listen): \(error)")
         }
-        print("mailctl sink: listening on \(host.contains(":") ? "[\(host)]" : host):\(boundPort) (TLS \(tls.rawValue)), storing messages in \(directory.path)")
-        fflush(stdout)
+        // Written unbuffered: scripts and tests wait for this line to know the port is open.
+        let banner = "mailctl sink: listening on \(host.contains(":") ? "[\(host)]" : host):\(boundPort) (TLS \(tls.rawValue)), storing messages in \(directory.path)\n"
+        FileHandle.standardOutput.write(Data(banner.utf8))
         await SignalWaiter.waitForTermination()
         print("mailctl sink: stopping")
         try await server.stop()

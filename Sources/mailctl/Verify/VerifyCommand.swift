@@ -96,6 +96,7 @@ struct VerifyCommand: AsyncParsableCommand {
         do {
             connection = try await SMTPConnection.connect(configuration: configuration, tlsContext: tlsContext, logger: logger)
         } catch {
+            if let session = error.sessionSoFar { report.record(session: session, usedCredentials: nil) }
             report.fail(stage: error.stage.rawValue, message: error.description, classification: classifier.classify(error))
             finish(report)
         }

@@ -46,7 +46,7 @@ struct VerifyReport: Encodable {
         extensions = session.extensions.keywords
         if let mechanism = session.authenticatedWith, let usedCredentials {
             authentication = "\(mechanism.rawValue) accepted for \(usedCredentials.username)"
-        } else if usedCredentials == nil {
+        } else if usedCredentials == nil, failure == nil {
             authentication = "not attempted (no credentials given)"
         }
     }

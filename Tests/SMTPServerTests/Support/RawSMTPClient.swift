@@ -200,7 +200,10 @@ final class Inbox: Sendable {
             state.waiters[state.nextWaiter] = promise
             return state.nextWaiter
         }
-        guard let id else { return }
+        guard let id else {
+            promise.succeed(())  // an unfulfilled promise traps in debug builds
+            return
+        }
         let remaining = ContinuousClock.now.duration(to: deadline)
         let timeout = loop.scheduleTask(in: TimeAmount(max(remaining, .zero))) { [self] in
             let waiter = state.withLock { $0.waiters.removeValue(forKey: id) }

@@ -38,13 +38,17 @@ struct TestCertificates {
         process.arguments = ["openssl"] + arguments
         process.currentDirectoryURL = directory
         process.standardOutput = FileHandle.nullDevice
-        let errors = Pipe()
+        // A file, not a pipe: Foundation's pipe reading can trap on EINTR under parallel tests.
+        let errorLog = directory.appendingPathComponent("openssl-\(UUID().uuidString).log")
+        FileManager.default.createFile(atPath: errorLog.path, contents: nil)
+        let errors = try FileHandle(forWritingTo: errorLog)
         process.standardError = errors
         try process.run()
-        let output = errors.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
+        try? errors.close()
         guard process.terminationStatus == 0 else {
-            throw TestSupportError("openssl \(arguments.joined(separator: " ")) failed: \(String(decoding: output, as: UTF8.self))")
+            let output = (try? String(contentsOf: errorLog, encoding: .utf8)) ?? ""
+            throw TestSupportError("openssl \(arguments.joined(separator: " ")) failed: \(output)")
         }
     }
 }

@@ -61,10 +61,15 @@ let package = Package(
             ],
             path: "bench/SMTPBench"
         ),
+        // Certificates, free ports and repository paths for every test target.
+        .target(
+            name: "TestSupport",
+            path: "Tests/TestSupport"
+        ),
         .testTarget(
             name: "SMTPTests",
             dependencies: [
-                "SMTP", "SMTPServer",
+                "SMTP", "SMTPServer", "TestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
@@ -73,7 +78,7 @@ let package = Package(
         .testTarget(
             name: "SMTPServerTests",
             dependencies: [
-                "SMTP", "SMTPServer",
+                "SMTP", "SMTPServer", "TestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]
@@ -81,13 +86,13 @@ let package = Package(
         .testTarget(
             name: "MailctlTests",
             dependencies: [
-                "mailctl", "SMTP", "SMTPServer",
+                "mailctl", "SMTP", "SMTPServer", "TestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
             ]
         ),
         .testTarget(
             name: "DeliveryTests",
-            dependencies: ["Delivery", "SMTP"]
+            dependencies: ["Delivery", "SMTP", "TestSupport"]
         ),
     ],
     swiftLanguageModes: [.v6]

@@ -6,7 +6,7 @@ import Testing
 /// The rules operators read in `etc/` must be the rules the binary runs.
 struct DefaultClassificationRulesTests {
     @Test func embeddedTextEqualsTheEtcFileByteForByte() throws {
-        let file = try Data(contentsOf: RepositoryPaths.defaultRules)
+        let file = try Data(contentsOf: DeliveryFixtures.defaultRules)
         let embedded = Data(DefaultClassificationRules.text.utf8)
         guard file != embedded else { return }
         let fileLines = String(decoding: file, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false)

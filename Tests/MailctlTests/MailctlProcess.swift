@@ -55,37 +55,3 @@ struct MailctlProcess {
     }
 }
 
-/// Private CA and a server certificate for localhost, made with the openssl CLI per run.
-struct Certificates {
-    let directory: URL
-    var ca: String { directory.appendingPathComponent("ca.pem").path }
-    var certificate: String { directory.appendingPathComponent("server.pem").path }
-    var key: String { directory.appendingPathComponent("server.key").path }
-
-    static func make() throws -> Certificates {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("mailctl-tests-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let script = """
-        set -e
-        openssl req -x509 -newkey rsa:2048 -nodes -subj '/CN=mailctl test CA' -days 2 -keyout ca.key -out ca.pem \
-          -addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign,cRLSign 2>/dev/null
-        openssl req -newkey rsa:2048 -nodes -subj /CN=localhost -keyout server.key -out server.csr 2>/dev/null
-        printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\\nextendedKeyUsage=serverAuth\\n' > server.ext
-        openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 2 -extfile server.ext -out server.pem 2>/dev/null
-        """
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/sh")
-        process.arguments = ["-c", script]
-        process.currentDirectoryURL = directory
-        try process.run()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else { throw CocoaError(.fileWriteUnknown) }
-        return Certificates(directory: directory)
-    }
-
-    func writeSecret(_ secret: String, name: String) throws -> String {
-        let path = directory.appendingPathComponent(name).path
-        try (secret + "\n").write(toFile: path, atomically: true, encoding: .utf8)
-        return path
-    }
-}

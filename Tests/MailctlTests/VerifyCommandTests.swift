@@ -2,16 +2,17 @@ import Foundation
 import SMTP
 import SMTPServer
 import Testing
+import TestSupport
 
 /// `mailctl verify` as an operator runs it: the real binary against a real server.
 @Suite(.timeLimit(.minutes(2)))
 struct VerifyCommandTests {
-    static let certificates: Certificates = {
-        do { return try Certificates.make() } catch { fatalError("cannot make certificates: \(error)") }
+    static let certificates: TestCertificates = {
+        do { return try TestCertificates.make() } catch { fatalError("cannot make certificates: \(error)") }
     }()
 
     static func server(script: ServerScript = .none, implicit: Bool = false) throws -> SMTPTestServer {
-        let context = try TLSContext.server(certificateChainFile: certificates.certificate, privateKeyFile: certificates.key)
+        let context = try TLSContext.server(certificateChainFile: certificates.serverCertificate, privateKeyFile: certificates.serverKey)
         return SMTPTestServer(configuration: SMTPServerConfiguration(
             tls: implicit ? .implicit(context) : .startTLS(context), requiresTLS: true,
             authentication: ServerAuthentication(mechanisms: [.plain, .login], passwords: ["alice@example.com": "app password 1"], isRequired: true),
@@ -23,7 +24,7 @@ struct VerifyCommandTests {
         let port = try await server.start()
         let secret = try Self.certificates.writeSecret("app password 1", name: "good.secret")
         let output = try await MailctlProcess.run([
-            "verify", "--host", "localhost", "--port", String(port), "--tls", "starttls", "--ca-file", Self.certificates.ca,
+            "verify", "--host", "localhost", "--port", String(port), "--tls", "starttls", "--ca-file", Self.certificates.caFile,
             "--user", "alice@example.com", "--password-file", secret, "--send-test", "bob@example.org",
         ])
         let messages = try await server.waitForMessages(count: 1)
@@ -45,7 +46,7 @@ struct VerifyCommandTests {
         let port = try await server.start()
         let secret = try Self.certificates.writeSecret("not the password", name: "bad.secret")
         let output = try await MailctlProcess.run([
-            "verify", "--host", "localhost", "--port", String(port), "--tls", "starttls", "--ca-file", Self.certificates.ca,
+            "verify", "--host", "localhost", "--port", String(port), "--tls", "starttls", "--ca-file", Self.certificates.caFile,
             "--user", "alice@example.com", "--password-file", secret, "--json",
         ])
         try await server.stop()

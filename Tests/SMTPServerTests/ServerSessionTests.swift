@@ -1,5 +1,6 @@
 import SMTP
 import Testing
+import TestSupport
 @testable import SMTPServer
 
 /// The session state machine without a socket: framed inputs in, outputs and effects checked.
@@ -109,6 +110,6 @@ struct ServerSessionTests {
 
 /// A server TLS context, needed only for its presence: the handshake never runs.
 func makeServerTLSContext() throws -> TLSContext {
-    let certificate = try TestCertificate.make()
-    return try TLSContext.server(certificateChainFile: certificate.certificateFile, privateKeyFile: certificate.keyFile)
+    let certificate = try TestCertificates.make()
+    return try TLSContext.server(certificateChainFile: certificate.serverCertificate, privateKeyFile: certificate.serverKey)
 }

@@ -1,13 +1,14 @@
 import SMTP
 import SMTPServer
 import Testing
+import TestSupport
 
 /// STARTTLS and implicit TLS with a certificate made at test time.
 struct TLSTests {
     private func configuration(_ make: (TLSContext) -> ServerTLSMode) throws -> (SMTPServerConfiguration, TLSContext) {
-        let certificate = try TestCertificate.make()
-        let serverContext = try TLSContext.server(certificateChainFile: certificate.certificateFile, privateKeyFile: certificate.keyFile)
-        let clientContext = try TLSContext.client(caFile: certificate.certificateFile, verifiesPeer: true)
+        let certificate = try TestCertificates.make()
+        let serverContext = try TLSContext.server(certificateChainFile: certificate.serverCertificate, privateKeyFile: certificate.serverKey)
+        let clientContext = try TLSContext.client(caFile: certificate.caFile, verifiesPeer: true)
         return (SMTPServerConfiguration(tls: make(serverContext)), clientContext)
     }
 

@@ -1,6 +1,7 @@
 import Foundation
 import SMTP
 import Testing
+import TestSupport
 
 /// Interop with a server no one here wrote: aiosmtpd (PyPI), with STARTTLS required and AUTH.
 /// Every message it receives must be byte for byte what was sent, dot-stuffing undone.

@@ -2,6 +2,7 @@ import Foundation
 import SMTP
 import SMTPServer
 import Testing
+import TestSupport
 
 /// The client against the project's scriptable server over real loopback TCP: TLS in every
 /// mode, every AUTH mechanism, and the faults a relay can throw at it.
@@ -376,6 +377,23 @@ struct ClientServerTests {
             _ = try await connection.send(Self.message(["a@example.org"]))
             await connection.quit()
             #expect(try await server.waitForMessages(count: 1).count == 1)
+        }
+    }
+}
+
+extension ClientServerTests {
+    @Test func cancellingConnectClosesTheSessionWithoutWaitingForTimeouts() async throws {
+        let script = ServerScript([ScriptRule(on: .greeting, action: .silence)])
+        try await Self.withServer(SMTPServerConfiguration(script: script)) { _, port in
+            let started = ContinuousClock.now
+            let task = Task {
+                try await SMTPConnection.connect(configuration: Self.clientConfiguration(port: port, timeout: .seconds(60)), tlsContext: nil)
+            }
+            try await Task.sleep(for: .milliseconds(200))
+            task.cancel()
+            let result = await task.result
+            #expect(throws: SMTPError.self) { try result.get() }
+            #expect(ContinuousClock.now - started < .seconds(10))
         }
     }
 }

@@ -54,7 +54,13 @@ public final class SMTPConnection: Sendable {
             throw ConnectFailure.classify(error, configuration: configuration)
         }
         do {
-            let session = try await readyPromise.futureResult.get()
+            // Cancelling the caller (a worker shutting down) closes the half-open session
+            // instead of waiting out the greeting, TLS and AUTH timeouts.
+            let session = try await withTaskCancellationHandler {
+                try await readyPromise.futureResult.get()
+            } onCancel: {
+                channel.close(promise: nil)
+            }
             let handler = try await channel.eventLoop.submit {
                 NIOLoopBound(try channel.pipeline.syncOperations.handler(type: SMTPClientHandler.self), eventLoop: channel.eventLoop)
             }.get()
@@ -70,6 +76,9 @@ public final class SMTPConnection: Sendable {
     /// Sends one message. Refusals by the server are in the result, per recipient; a thrown
     /// error means the session failed (or the message could not be offered at all) and the
     /// message's fate is unknown only if the error's stage is `dot`.
+    ///
+    /// Not cancellable on purpose: a transaction on the wire is finished (or times out), so a
+    /// shutdown never leaves a message whose fate is unknown. Use ``quit()`` after it.
     public func send(_ message: OutgoingMessage) async throws(SMTPError) -> TransactionResult {
         let promise = channel.eventLoop.makePromise(of: TransactionResult.self)
         let handler = self.handler

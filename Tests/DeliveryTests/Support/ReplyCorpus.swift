@@ -28,7 +28,7 @@ enum CorpusError: Error, CustomStringConvertible {
 enum ReplyCorpus {
     /// Every non-comment line, in file order.
     static func load() throws -> [CorpusLine] {
-        let text = try String(contentsOf: RepositoryPaths.replyCorpus, encoding: .utf8)
+        let text = try String(contentsOf: DeliveryFixtures.replyCorpus, encoding: .utf8)
         var result: [CorpusLine] = []
         for (index, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
             if line.isEmpty || line.hasPrefix("#") { continue }

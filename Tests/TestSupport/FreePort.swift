@@ -4,8 +4,8 @@ import Glibc
 #endif
 
 /// An unused loopback TCP port, for servers the tests start as separate processes.
-enum FreePort {
-    static func pick() throws -> Int {
+public enum FreePort {
+    public static func pick() throws -> Int {
         let socketDescriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard socketDescriptor >= 0 else { throw TestSupportError("socket() failed") }
         defer { close(socketDescriptor) }
@@ -26,7 +26,10 @@ enum FreePort {
 }
 
 /// Where the repository and the shared fixtures are, from this file's location.
-enum RepositoryPaths {
-    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().deletingLastPathComponent()
+public enum RepositoryPaths {
+    /// The repository's root folder.
+    public static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
+    /// `shared/fixtures`, which sits beside the repository (in CI and on developers' machines).
+    public static let sharedFixtures = root.deletingLastPathComponent().appendingPathComponent("shared/fixtures")
 }

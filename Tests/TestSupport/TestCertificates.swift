@@ -1,18 +1,18 @@
 import Foundation
 
 /// A private CA and server certificates made with the `openssl` CLI at test time, so no key
-/// material is committed and every run uses fresh keys.
-struct TestCertificates {
-    let directory: URL
-    var caFile: String { directory.appendingPathComponent("ca.pem").path }
+/// material is committed and every run uses fresh keys. Shared by every test target.
+public struct TestCertificates: Sendable {
+    public let directory: URL
+    public var caFile: String { directory.appendingPathComponent("ca.pem").path }
     /// Signed by the CA, for `localhost` and 127.0.0.1.
-    var serverCertificate: String { directory.appendingPathComponent("server.pem").path }
-    var serverKey: String { directory.appendingPathComponent("server.key").path }
+    public var serverCertificate: String { directory.appendingPathComponent("server.pem").path }
+    public var serverKey: String { directory.appendingPathComponent("server.key").path }
     /// Signed by the CA, but for mail.other.example only.
-    var otherHostCertificate: String { directory.appendingPathComponent("other.pem").path }
-    var otherHostKey: String { directory.appendingPathComponent("other.key").path }
+    public var otherHostCertificate: String { directory.appendingPathComponent("other.pem").path }
+    public var otherHostKey: String { directory.appendingPathComponent("other.key").path }
 
-    static func make() throws -> TestCertificates {
+    public static func make() throws -> TestCertificates {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("maild-certs-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let certificates = TestCertificates(directory: directory)
@@ -30,6 +30,13 @@ struct TestCertificates {
             to: directory.appendingPathComponent("\(name).ext"), atomically: true, encoding: .utf8)
         try run(["x509", "-req", "-in", "\(name).csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial", "-days", "2",
                  "-extfile", "\(name).ext", "-out", "\(name).pem"])
+    }
+
+    /// Writes a secret file (first line only, as operators write them) beside the certificates.
+    public func writeSecret(_ secret: String, name: String) throws -> String {
+        let path = directory.appendingPathComponent(name).path
+        try (secret + "\n").write(toFile: path, atomically: true, encoding: .utf8)
+        return path
     }
 
     private func run(_ arguments: [String]) throws {
@@ -53,7 +60,7 @@ struct TestCertificates {
     }
 }
 
-struct TestSupportError: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
+public struct TestSupportError: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
 }

@@ -397,3 +397,51 @@ extension ClientServerTests {
         }
     }
 }
+
+extension ClientServerTests {
+    @Test func messagesQueuedBehindAFailedTransactionFailAtMail() async throws {
+        let script = ServerScript([ScriptRule(on: .dot, action: .drop)])
+        try await Self.withServer(SMTPServerConfiguration(script: script)) { _, port in
+            let connection = try await SMTPConnection.connect(configuration: Self.clientConfiguration(port: port), tlsContext: nil)
+            let stages = await withTaskGroup(of: SMTPStage?.self) { group in
+                for number in 0..<3 {
+                    group.addTask {
+                        do {
+                            _ = try await connection.send(Self.message(["r\(number)@example.org"]))
+                            return nil
+                        } catch {
+                            return (error as? SMTPError)?.stage
+                        }
+                    }
+                }
+                return await group.reduce(into: [SMTPStage?]()) { $0.append($1) }
+            }
+            // One message had its data on the wire when the connection dropped; the others never did.
+            #expect(stages.filter { $0 == .dot }.count == 1)
+            #expect(stages.filter { $0 == .mail }.count == 2)
+        }
+    }
+
+    @Test func quitTwiceReturnsForBothCallers() async throws {
+        try await Self.withServer(SMTPServerConfiguration()) { _, port in
+            let connection = try await SMTPConnection.connect(configuration: Self.clientConfiguration(port: port), tlsContext: nil)
+            async let first: Void = connection.quit()
+            async let second: Void = connection.quit()
+            _ = await (first, second)
+            #expect(await !connection.isUsable)
+        }
+    }
+
+    @Test func longOAuth2TokenAuthenticatesAgainstTheServer() async throws {
+        let token = "ya29." + String(repeating: "A", count: 2500)
+        let configuration = SMTPServerConfiguration(
+            tls: .implicit(try Self.serverTLS()),
+            authentication: ServerAuthentication(mechanisms: [.xoauth2], tokens: ["alice@example.com": token], isRequired: true))
+        try await Self.withServer(configuration) { _, port in
+            let client = Self.clientConfiguration(port: port, tls: .implicit, credentials: .oauth2(username: "alice@example.com", accessToken: token))
+            let connection = try await SMTPConnection.connect(configuration: client, tlsContext: try TLSContext.client(caFile: Self.certificates.caFile))
+            #expect(connection.session.authenticatedWith == .xoauth2)
+            await connection.quit()
+        }
+    }
+}

@@ -418,7 +418,7 @@ struct SessionStateMachineTests {
     }
 
     @Test func eightBitBodyIsAnnouncedOrRefused() {
-        let message = OutgoingMessage(sender: "a@example.com", recipients: ["b@example.com"], data: Array("Caf\u{e9}\r\n".utf8))
+        let message = OutgoingMessage(sender: "a@example.com", recipients: ["b@example.com"], data: Array("Subject: x\r\n\r\nCaf\u{e9}\r\n".utf8))
         var with = Self.readyMachine("8BITMIME")
         #expect(Self.written(with.send(message)) == "MAIL FROM:<a@example.com> BODY=8BITMIME\r\n")
         var without = Self.readyMachine()
@@ -507,5 +507,113 @@ struct CrossTransactionPipeliningTests {
         }
         #expect(!machine.canAcceptMessage)
         #expect(machine.replyReceived(T.reply("250 OK")) == .none)
+    }
+}
+
+/// Cases found in review: long OAuth2 tokens, parameter injection, sizes, stages.
+struct SessionStateMachineReviewTests {
+    typealias T = SessionStateMachineTests
+
+    @Test func longXOAUTH2TokenIsSentAfterTheChallengeNotOnTheCommandLine() throws {
+        let token = String(repeating: "t", count: 3000)
+        var machine = SessionStateMachine(configuration: T.configuration(tls: .implicit, credentials: .oauth2(username: "a@example.com", accessToken: token), port: 465))
+        _ = machine.connected()
+        _ = machine.tlsEstablished()
+        _ = machine.replyReceived(T.reply("220 mx ESMTP"))
+        #expect(T.written(machine.replyReceived(T.ehlo("AUTH XOAUTH2"))) == "AUTH XOAUTH2\r\n")
+        let response = try #require(T.written(machine.replyReceived(SMTPReply(code: 334, lines: [""]))))
+        #expect(response == Data("user=a@example.com\u{1}auth=Bearer \(token)\u{1}\u{1}".utf8).base64EncodedString() + "\r\n")
+        #expect(machine.replyReceived(T.reply("235 2.7.0 Accepted")) == .sessionReady)
+    }
+
+    @Test func secondXOAUTH2ErrorChallengeIsRefused() throws {
+        var machine = SessionStateMachine(configuration: T.configuration(tls: .implicit, credentials: .oauth2(username: "a", accessToken: "t"), port: 465))
+        _ = machine.connected()
+        _ = machine.tlsEstablished()
+        _ = machine.replyReceived(T.reply("220 mx ESMTP"))
+        _ = machine.replyReceived(T.ehlo("AUTH XOAUTH2"))
+        #expect(T.written(machine.replyReceived(SMTPReply(code: 334, lines: ["eyJzdGF0dXMiOiI0MDAifQ=="]))) == "\r\n")
+        #expect(T.failure(machine.replyReceived(SMTPReply(code: 334, lines: ["eyJzdGF0dXMiOiI0MDAifQ=="]))) != nil)
+    }
+
+    @Test(arguments: ["a@b> NOTIFY=NEVER", "a@b>", "<a@b", "a b@example.com", "a\t@example.com", "\"unterminated@example.com"])
+    func addressesThatWouldInjectParametersAreRefused(address: String) {
+        var machine = T.readyMachine("PIPELINING")
+        guard case .refuseMessage(let error) = machine.send(OutgoingMessage(sender: "s@example.com", recipients: [address], data: [])) else {
+            Issue.record("\(address) was sent")
+            return
+        }
+        #expect(error.stage == .rcpt)
+    }
+
+    @Test func quotedLocalPartWithASpaceIsAllowed() {
+        var machine = T.readyMachine("PIPELINING")
+        let message = OutgoingMessage(sender: "s@example.com", recipients: ["\"john doe\"@example.com"], data: [])
+        #expect(T.written(machine.send(message))?.contains("RCPT TO:<\"john doe\"@example.com>") == true)
+    }
+
+    @Test func sizeCountsNormalizedLineEndings() {
+        var machine = T.readyMachine("SIZE 1000")
+        let message = OutgoingMessage(sender: "s@example.com", recipients: ["r@example.com"], data: Array("a\nb\rc".utf8))
+        #expect(T.written(machine.send(message)) == "MAIL FROM:<s@example.com> SIZE=9\r\n")
+        #expect(MessageDataEncoder.normalizedLength(of: Array("a\nb\rc".utf8)) == MessageDataEncoder.normalizeLineEndings(Array("a\nb\rc".utf8)).count)
+        var small = T.readyMachine("SIZE 8")
+        guard case .refuseMessage = small.send(message) else {
+            Issue.record("9 normalized octets passed a SIZE of 8")
+            return
+        }
+    }
+
+    @Test(arguments: ["", "x", "x\r\n", "\r\n", "a\r\rb\n\n", ".\r\n..\n", "\r", "\n\r"])
+    func normalizedLengthMatchesTheNormalizedBytes(text: String) {
+        #expect(MessageDataEncoder.normalizedLength(of: Array(text.utf8)) == MessageDataEncoder.normalizeLineEndings(Array(text.utf8)).count)
+    }
+
+    @Test func utf8HeaderNeedsSMTPUTF8ButUTF8BodyDoesNot() {
+        let header = OutgoingMessage(sender: "a@example.com", recipients: ["b@example.com"], data: Array("Subject: Caf\u{e9}\r\n\r\nbody\r\n".utf8))
+        let body = OutgoingMessage(sender: "a@example.com", recipients: ["b@example.com"], data: Array("Subject: x\r\n\r\nCaf\u{e9}\r\n".utf8))
+        #expect(header.requiresSMTPUTF8)
+        #expect(!body.requiresSMTPUTF8)
+    }
+
+    @Test func heloFallbackWorksOnImplicitTLSButNeverAfterSTARTTLS() throws {
+        var implicit = SessionStateMachine(configuration: T.configuration(tls: .implicit, port: 465))
+        _ = implicit.connected()
+        _ = implicit.tlsEstablished()
+        _ = implicit.replyReceived(T.reply("220 old ESMTP"))
+        #expect(T.written(implicit.replyReceived(T.reply("500 5.5.1 unrecognized command"))) == "HELO client.example.com\r\n")
+
+        var upgraded = SessionStateMachine(configuration: T.configuration(tls: .startTLS, port: 587))
+        _ = upgraded.connected()
+        _ = upgraded.replyReceived(T.reply("220 mx ESMTP"))
+        _ = upgraded.replyReceived(T.ehlo("STARTTLS"))
+        _ = upgraded.replyReceived(T.reply("220 go"))
+        _ = upgraded.tlsEstablished()
+        #expect(T.failure(upgraded.replyReceived(T.reply("500 5.5.1 unrecognized command"))) != nil)
+    }
+
+    @Test func quitDuringATransactionReportsTheStageReached() throws {
+        var machine = T.readyMachine("PIPELINING")
+        _ = machine.send(T.message)
+        for _ in 0..<4 { _ = machine.replyReceived(T.reply("250 OK")) }
+        _ = machine.replyReceived(T.reply("354 go"))
+        let error = try #require(T.failure(machine.quit()))
+        #expect(error.stage == .dot)
+    }
+
+    @Test func brokenTLSStreamAfterTheHandshakeFailsAtTheAwaitedStage() throws {
+        var machine = T.readyMachine("PIPELINING")
+        _ = machine.send(T.message)
+        for _ in 0..<4 { _ = machine.replyReceived(T.reply("250 OK")) }
+        _ = machine.replyReceived(T.reply("354 go"))
+        let error = try #require(T.failure(machine.tlsFailed(detail: "bad record mac", certificateProblem: false)))
+        #expect(error.stage == .dot)
+        #expect(error.kind == .connectionFailed(detail: "TLS: bad record mac"))
+    }
+
+    @Test func absurdDurationsAreRefusedNotOverflowed() {
+        #expect(Duration(operatorInput: "10000000000") == nil)
+        #expect(Duration(operatorInput: "99999999d") == nil)
+        #expect(Duration(operatorInput: "3650d") != nil)
     }
 }

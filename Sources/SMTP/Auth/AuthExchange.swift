@@ -12,6 +12,8 @@ struct AuthExchange: Sendable {
     let mechanism: AuthMechanism
     private let credentials: SMTPCredentials
     private var challengesAnswered = 0
+    /// True once the one-step response of PLAIN or XOAUTH2 was sent (initial or after a 334).
+    private var credentialsSent = false
     /// XOAUTH2 failures arrive as a 334 carrying a JSON error; it is kept for the error text.
     private(set) var serverErrorDetail: String?
 
@@ -21,20 +23,28 @@ struct AuthExchange: Sendable {
     }
 
     /// The AUTH command, with an initial response where the mechanism allows one (RFC 4954
-    /// section 4) to save a round trip.
-    func initialCommand() -> SMTPCommand {
+    /// section 4) to save a round trip, and without it when the line would pass 512 octets
+    /// (a Microsoft 365 token is kilobytes long): the response then follows the server's 334.
+    mutating func initialCommand() -> SMTPCommand {
+        guard let response = credentialResponse else {
+            return .auth(mechanism: mechanism.rawValue, initialResponse: nil)
+        }
+        if "AUTH \(mechanism.rawValue) \(response)\r\n".utf8.count <= 512 {
+            credentialsSent = true
+            return .auth(mechanism: mechanism.rawValue, initialResponse: response)
+        }
+        return .auth(mechanism: mechanism.rawValue, initialResponse: nil)
+    }
+
+    /// The one-step response of PLAIN and XOAUTH2, base64-encoded.
+    private var credentialResponse: String? {
         switch (mechanism, credentials) {
         case (.plain, .password(let username, let password)):
-            return .auth(mechanism: "PLAIN", initialResponse: Self.base64("\0\(username)\0\(password)"))
+            return Self.base64("\0\(username)\0\(password)")
         case (.xoauth2, .oauth2(let username, let token)):
-            return .auth(mechanism: "XOAUTH2", initialResponse: Self.base64("user=\(username)\u{1}auth=Bearer \(token)\u{1}\u{1}"))
-        case (.login, _):
-            return .auth(mechanism: "LOGIN", initialResponse: nil)
-        case (.cramMD5, _):
-            return .auth(mechanism: "CRAM-MD5", initialResponse: nil)
-        case (.plain, .oauth2), (.xoauth2, .password):
-            // `AuthMechanism.choose` never pairs these; answer with a cancel if it ever happens.
-            return .auth(mechanism: mechanism.rawValue, initialResponse: nil)
+            return Self.base64("user=\(username)\u{1}auth=Bearer \(token)\u{1}\u{1}")
+        default:
+            return nil
         }
     }
 
@@ -42,9 +52,12 @@ struct AuthExchange: Sendable {
     mutating func answer(_ challenge: SMTPReply) -> Step {
         challengesAnswered += 1
         let decoded = Self.decodeBase64(challenge.lines.first ?? "")
+        // PLAIN and XOAUTH2 sent without an initial response: the first 334 asks for it.
+        if !credentialsSent, let response = credentialResponse {
+            credentialsSent = true
+            return .respond(.authResponse(response))
+        }
         switch (mechanism, credentials) {
-        case (.plain, .password(let username, let password)) where challengesAnswered == 1:
-            return .respond(.authResponse(Self.base64("\0\(username)\0\(password)")))
         case (.login, .password(let username, let password)):
             // Servers prompt "Username:" then "Password:"; some send other prompts, so the
             // order decides, not the text.
@@ -59,13 +72,13 @@ struct AuthExchange: Sendable {
                 return .failed("cannot compute HMAC-MD5")
             }
             return .respond(.authResponse(Self.base64("\(username) \(digest)")))
-        case (.xoauth2, _):
-            // RFC-less but documented by Google and Microsoft: an error JSON in a 334, to which
-            // the client sends an empty line and then receives the final 5xx.
-            serverErrorDetail = decoded.map { String(decoding: $0, as: UTF8.self) }
+        case (.xoauth2, _) where serverErrorDetail == nil:
+            // Documented by Google and Microsoft: after the token, a 334 carries an error JSON,
+            // to which the client sends an empty line and then receives the final 5xx.
+            serverErrorDetail = decoded.map { String(decoding: $0, as: UTF8.self) } ?? ""
             return .respond(.authResponse(""))
         default:
-            return .failed("\(mechanism.rawValue): unexpected challenge")
+            return .failed("\(mechanism.rawValue): unexpected challenge \(challengesAnswered)")
         }
     }
 

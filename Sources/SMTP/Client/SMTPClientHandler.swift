@@ -65,6 +65,11 @@ final class SMTPClientHandler: ChannelInboundHandler {
     }
 
     func quit(promise: EventLoopPromise<Void>) {
+        if let quitPromise {
+            // A second caller waits for the same end.
+            quitPromise.futureResult.cascade(to: promise)
+            return
+        }
         quitPromise = promise
         handle(machine.quit())
         flushIfNeeded()
@@ -200,7 +205,7 @@ final class SMTPClientHandler: ChannelInboundHandler {
         timer = nil
         guard let timeout = machine.replyTimeout else { return }
         let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
-        timer = context.eventLoop.scheduleTask(in: .nanoseconds(Int64(timeout.nanoseconds))) {
+        timer = context.eventLoop.scheduleTask(in: .nanoseconds(timeout.nanoseconds)) {
             bound.value.handle(bound.value.machine.timeoutFired())
             bound.value.flushIfNeeded()
         }
@@ -209,10 +214,16 @@ final class SMTPClientHandler: ChannelInboundHandler {
     private func failEverything(_ error: SMTPError) {
         readyPromise?.fail(error)
         readyPromise = nil
-        let promises = inFlight + waiting.map(\.1)
+        let current = inFlight.first
+        // Only the current transaction can have had its data sent; the one pipelined behind
+        // it and the waiting ones failed before their data left, at stage mail.
+        var notSent = error
+        notSent.stage = .mail
+        let others = inFlight.dropFirst() + waiting.map(\.1)
         inFlight.removeAll()
         waiting.removeAll()
-        for promise in promises { promise.fail(error) }
+        current?.fail(error)
+        for promise in others { promise.fail(notSent) }
     }
 
     private func completeQuit() {
@@ -243,8 +254,11 @@ extension SessionStateMachine {
 }
 
 extension Duration {
+    /// Saturates instead of overflowing for absurd configured values.
     var nanoseconds: Int64 {
         let (seconds, attoseconds) = components
-        return seconds * 1_000_000_000 + attoseconds / 1_000_000_000
+        let (whole, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000_000)
+        if overflow || seconds > Int64.max / 1_000_000_000 - 1 { return seconds < 0 ? 0 : Int64.max / 2 }
+        return max(0, whole + attoseconds / 1_000_000_000)
     }
 }

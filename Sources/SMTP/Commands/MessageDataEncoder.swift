@@ -45,6 +45,24 @@ public enum MessageDataEncoder {
         return output
     }
 
+    /// The length of ``normalizeLineEndings(_:)``'s result, without building it: the size
+    /// announced with RFC 1870 SIZE.
+    public static func normalizedLength<Message: Collection>(of message: Message) -> Int where Message.Element == UInt8 {
+        var length = 0
+        var previous: UInt8 = 0x0A
+        for byte in message {
+            if byte == 0x0A {
+                length += previous == 0x0D ? 1 : 2
+            } else {
+                if previous == 0x0D { length += 1 }  // the LF added after a bare CR
+                length += 1
+            }
+            previous = byte
+        }
+        if previous == 0x0D { length += 1 } else if previous != 0x0A { length += 2 }
+        return length
+    }
+
     /// The message with line endings normalised to CRLF and a final CRLF, without dot-stuffing:
     /// what the receiver stores, and what BDAT sends as is.
     public static func normalizeLineEndings<Message: Collection>(_ message: Message) -> [UInt8] where Message.Element == UInt8 {

@@ -63,11 +63,44 @@ public enum SMTPCommand: Hashable, Sendable {
         if line.utf8.contains(where: { $0 == 0x0D || $0 == 0x0A || $0 == 0x00 }) {
             throw SMTPCommandError.controlCharacter(command: self.verb)
         }
-        // RFC 5321 section 4.5.3.1.4: 512 octets per command line, CRLF included.
-        if line.utf8.count > 510 {
-            throw SMTPCommandError.lineTooLong(command: self.verb, length: line.utf8.count)
+        switch self {
+        case .mailFrom(let address, _), .rcptTo(let address, _):
+            try Self.validatePath(address, command: verb)
+        default:
+            break
+        }
+        if line.utf8.count > maximumLineLength - 2 {
+            throw SMTPCommandError.lineTooLong(command: self.verb, length: line.utf8.count, limit: maximumLineLength)
         }
         return line + "\r\n"
+    }
+
+    /// RFC 5321 section 4.5.3.1.4 allows 512 octets per command line; RFC 4954 section 4 lets
+    /// the lines of an AUTH exchange reach 12288 (OAuth2 tokens are kilobytes long).
+    public var maximumLineLength: Int {
+        switch self {
+        case .authResponse: return 12288
+        default: return 512
+        }
+    }
+
+    /// Refuses what would let an address end the path early or add parameters: angle
+    /// brackets, control characters, and spaces outside a quoted local part.
+    private static func validatePath(_ address: String, command: String) throws(SMTPCommandError) {
+        var inQuotes = false
+        var escaped = false
+        for byte in address.utf8 {
+            if byte < 0x20 || byte == 0x7F { throw .controlCharacter(command: command) }
+            if escaped { escaped = false; continue }
+            switch byte {
+            case UInt8(ascii: "\\") where inQuotes: escaped = true
+            case UInt8(ascii: "\""): inQuotes.toggle()
+            case UInt8(ascii: "<"), UInt8(ascii: ">"): throw .invalidAddress(command: command, address: address)
+            case UInt8(ascii: " ") where !inQuotes: throw .invalidAddress(command: command, address: address)
+            default: break
+            }
+        }
+        if inQuotes { throw .invalidAddress(command: command, address: address) }
     }
 
     /// The verb alone, safe to log (an AUTH response carries a credential).
@@ -92,14 +125,17 @@ public enum SMTPCommand: Hashable, Sendable {
 /// Why a command could not be put on the wire.
 public enum SMTPCommandError: Error, Hashable, Sendable, CustomStringConvertible {
     case controlCharacter(command: String)
-    case lineTooLong(command: String, length: Int)
+    case lineTooLong(command: String, length: Int, limit: Int)
+    case invalidAddress(command: String, address: String)
 
     public var description: String {
         switch self {
         case .controlCharacter(let command):
-            return "\(command) argument contains CR, LF or NUL; refusing to send it (it would inject a command)"
-        case .lineTooLong(let command, let length):
-            return "\(command) line is \(length) octets, over the 512-octet limit of RFC 5321 section 4.5.3.1.4"
+            return "\(command) argument contains a control character (CR, LF, NUL...); refusing to send it (it would inject a command)"
+        case .lineTooLong(let command, let length, let limit):
+            return "\(command) line is \(length + 2) octets, over the \(limit)-octet limit of RFC 5321 section 4.5.3.1.4"
+        case .invalidAddress(let command, let address):
+            return "\(command) address \(String(reflecting: address)) has <, > or an unquoted space; refusing to send it (it would inject parameters)"
         }
     }
 }

@@ -106,6 +106,7 @@ extension Duration {
             if seconds % 60 == 0, seconds > 0 { return "\(seconds / 60)m" }
             return "\(seconds)s"
         }
+        if seconds > 1_000_000 { return "\(seconds)s" }
         let milliseconds = seconds * 1000 + attoseconds / 1_000_000_000_000_000
         return "\(milliseconds)ms"
     }
@@ -117,7 +118,8 @@ extension Duration {
         let text = operatorInput.trimmingCharacters(in: .whitespaces).lowercased()
         let digits = text.prefix(while: { $0.isNumber || $0 == "." })
         let unit = text.dropFirst(digits.count).trimmingCharacters(in: .whitespaces)
-        guard let value = Double(digits), value >= 0 else { return nil }
+        // Up to ten years: beyond that a value is a typo, and the arithmetic would overflow.
+        guard let value = Double(digits), value >= 0, value < 1e9 else { return nil }
         let seconds: Double
         switch unit {
         case "", "s", "sec", "secs", "second", "seconds": seconds = value
@@ -127,6 +129,7 @@ extension Duration {
         case "d", "day", "days": seconds = value * 86400
         default: return nil
         }
+        guard seconds <= 10 * 365 * 86400 else { return nil }
         self = .milliseconds(Int64((seconds * 1000).rounded()))
     }
 }

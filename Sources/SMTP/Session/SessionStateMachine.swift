@@ -79,6 +79,7 @@ public struct SessionStateMachine: Sendable {
     public private(set) var extensions: ServerExtensions = .none
     /// True once TLS protects the connection (implicit or after STARTTLS).
     public private(set) var isTLSActive = false
+    private var startTLSCompleted = false
     /// The mechanism that authenticated this session, if any.
     public private(set) var authenticatedWith: AuthMechanism?
     /// Set when a transaction ended before its final dot: the next one starts with RSET.
@@ -113,6 +114,7 @@ public struct SessionStateMachine: Sendable {
             return .none
         case .startTLSHandshake:
             isTLSActive = true
+            startTLSCompleted = true
             state = .awaitingEHLO
             return write(.ehlo(domain: configuration.clientName), stage: .ehlo)
         default:
@@ -122,8 +124,17 @@ public struct SessionStateMachine: Sendable {
 
     /// The TLS handshake failed; `certificateProblem` tells a verification failure apart.
     public mutating func tlsFailed(detail: String, certificateProblem: Bool) -> Action {
-        let kind: SMTPError.Kind = certificateProblem ? .certificateInvalid(detail: detail) : .tlsHandshakeFailed(detail: detail)
-        return fail(kind, stage: .tlsHandshake)
+        switch state {
+        case .initial, .implicitTLSHandshake, .startTLSHandshake, .awaitingStartTLS:
+            let kind: SMTPError.Kind = certificateProblem ? .certificateInvalid(detail: detail) : .tlsHandshakeFailed(detail: detail)
+            return fail(kind, stage: .tlsHandshake)
+        case .closed, .failed:
+            return .none
+        default:
+            // A broken TLS stream later on (bad record MAC, a fatal alert) fails whatever was
+            // awaited; the stage says whether a message's fate is known.
+            return fail(.connectionFailed(detail: "TLS: \(detail)"), stage: currentStage ?? .noop)
+        }
     }
 
     /// A complete reply arrived. `moreBytesBuffered` tells whether the peer sent anything
@@ -141,9 +152,10 @@ public struct SessionStateMachine: Sendable {
                 extensions = ServerExtensions(ehloReply: reply)
                 return afterHello()
             }
-            // RFC 5321 section 3.2: a server that does not know EHLO answers 500/502; fall
-            // back to HELO. Any other refusal is final.
-            if [500, 501, 502, 504].contains(reply.code), !isTLSActive {
+            // RFC 5321 section 3.2: a server that does not know EHLO answers 500/502 (550 in
+            // some old ones); fall back to HELO. Never after STARTTLS: a server that spoke ESMTP
+            // before TLS cannot forget it, and HELO would hide a stripped extension list.
+            if [500, 501, 502, 504, 550].contains(reply.code), !startTLSCompleted {
                 state = .awaitingHELO
                 return write(.helo(domain: configuration.clientName), stage: .ehlo)
             }
@@ -249,9 +261,11 @@ public struct SessionStateMachine: Sendable {
         default:
             return .failSession(error(.sessionUnusable, stage: .mail))
         }
-        if let limit = extensions.maximumSize, limit > 0, message.data.count > limit {
+        // RFC 1870 section 3: the size counts CRLF line endings but not the dot-stuffing.
+        let size = MessageDataEncoder.normalizedLength(of: message.data)
+        if let limit = extensions.maximumSize, limit > 0, size > limit {
             // Refused locally: the session stays usable for the next message.
-            return .refuseMessage(error(.messageTooLarge(size: message.data.count, limit: limit), stage: .mail))
+            return .refuseMessage(error(.messageTooLarge(size: size, limit: limit), stage: .mail))
         }
         if message.requiresSMTPUTF8, !extensions.smtpUTF8 {
             return .refuseMessage(error(.smtpUTF8NotSupported, stage: .mail))
@@ -260,7 +274,7 @@ public struct SessionStateMachine: Sendable {
             return .refuseMessage(error(.eightBitNotSupported, stage: .mail))
         }
         var parameters: [String] = []
-        if extensions.maximumSize != nil { parameters.append("SIZE=\(message.data.count)") }
+        if extensions.maximumSize != nil { parameters.append("SIZE=\(size)") }
         if message.hasEightBitContent { parameters.append("BODY=8BITMIME") }
         if message.requiresSMTPUTF8 { parameters.append("SMTPUTF8") }
 
@@ -308,6 +322,10 @@ public struct SessionStateMachine: Sendable {
             return write(.quit, stage: .quit)
         case .closed, .failed, .quitting:
             return .none
+        case .inTransaction:
+            // Abandoning a transaction on the wire: report it at the stage it had reached, so
+            // that a message whose data was sent counts as possibly delivered.
+            return fail(.sessionUnusable, stage: currentStage ?? .mail)
         default:
             state = .closed
             return .closeConnection
@@ -360,9 +378,10 @@ public struct SessionStateMachine: Sendable {
             return fail(.authenticationFailed(mechanism: wanted), stage: .auth,
                         hint: "the server offers only \(offered)")
         }
-        let exchange = AuthExchange(mechanism: mechanism, credentials: credentials)
+        var exchange = AuthExchange(mechanism: mechanism, credentials: credentials)
+        let command = exchange.initialCommand()
         state = .authenticating(exchange)
-        return write(exchange.initialCommand(), stage: .auth)
+        return write(command, stage: .auth)
     }
 
     private mutating func becomeReady() -> Action {
@@ -399,13 +418,14 @@ public struct SessionStateMachine: Sendable {
         }
     }
 
-    private func write(_ command: SMTPCommand, stage: SMTPStage) -> Action {
-        // Commands built here come from validated configuration; a failure is still reported,
-        // never trapped.
-        guard let line = try? command.encoded() else {
-            return .failSession(error(.invalidCommand(detail: "\(command.verb) has a control character"), stage: stage))
+    private mutating func write(_ command: SMTPCommand, stage: SMTPStage) -> Action {
+        // Commands built here come from configuration (client name, credentials); a bad one
+        // fails the session with the reason, never traps.
+        do {
+            return .write(Array(try command.encoded().utf8))
+        } catch {
+            return fail(.invalidCommand(detail: error.description), stage: stage)
         }
-        return .write(Array(line.utf8))
     }
 
     private func error(_ kind: SMTPError.Kind, stage: SMTPStage, reply: SMTPReply? = nil, hint: String? = nil) -> SMTPError {

@@ -11,9 +11,27 @@ public struct OutgoingMessage: Sendable {
         self.data = data
     }
 
-    /// True when an address needs RFC 6531 SMTPUTF8 (a non-ASCII local part or domain).
+    /// True when the message needs RFC 6531 SMTPUTF8: a non-ASCII address, or UTF-8 in the
+    /// header section (RFC 6532 headers; MIME encoded-words keep a header ASCII).
     public var requiresSMTPUTF8: Bool {
-        sender.utf8.contains(where: { $0 >= 0x80 }) || recipients.contains(where: { $0.utf8.contains(where: { $0 >= 0x80 }) })
+        if sender.utf8.contains(where: { $0 >= 0x80 }) || recipients.contains(where: { $0.utf8.contains(where: { $0 >= 0x80 }) }) {
+            return true
+        }
+        return headerSectionHasEightBitBytes
+    }
+
+    private var headerSectionHasEightBitBytes: Bool {
+        var lineIsEmpty = true
+        for byte in data {
+            if byte == 0x0A {
+                if lineIsEmpty { return false }  // the empty line ends the header section
+                lineIsEmpty = true
+            } else if byte != 0x0D {
+                if byte >= 0x80 { return true }
+                lineIsEmpty = false
+            }
+        }
+        return false
     }
 
     /// True when the content has bytes over 127, which must be announced with BODY=8BITMIME.

@@ -113,8 +113,8 @@ public final class TLSHandler: ChannelDuplexHandler, RemovableChannelHandler {
             writeCiphertext(context: context, promise: nil)
             context.flush()
             state = .active
-            let info = TLSSessionInfo(ssl: connection.ssl, verified: verifiesPeer)
-            context.fireUserInboundEventTriggered(TLSEvent.handshakeCompleted(info))
+            // Writes queued during the handshake go first, so that nothing the event's
+            // handlers write can overtake them.
             let writes = pendingWrites
             pendingWrites.removeAll()
             for (buffer, promise) in writes {
@@ -124,6 +124,8 @@ public final class TLSHandler: ChannelDuplexHandler, RemovableChannelHandler {
                 flushPending = false
                 context.flush()
             }
+            let info = TLSSessionInfo(ssl: connection.ssl, verified: verifiesPeer)
+            context.fireUserInboundEventTriggered(TLSEvent.handshakeCompleted(info))
             // Application data may have arrived with the handshake's last flight.
             readPlaintext(context: context)
         case .wantMore:

@@ -445,3 +445,33 @@ extension ClientServerTests {
         }
     }
 }
+
+extension ClientServerTests {
+    @Test func bdatDeliversByteForByteAndPipelinesTransactions() async throws {
+        let configuration = SMTPServerConfiguration(extensions: AdvertisedExtensions(chunking: true))
+        try await Self.withServer(configuration) { server, port in
+            let connection = try await SMTPConnection.connect(configuration: Self.clientConfiguration(port: port), tlsContext: nil)
+            #expect(connection.session.extensions.chunking)
+            let bodies = (0..<20).map { "Subject: \($0)\n\n.leading dot\r\n.\r\nlast line \($0)" }
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for lane in 0..<3 {
+                    group.addTask {
+                        for number in stride(from: lane, to: bodies.count, by: 3) {
+                            let result = try await connection.send(Self.message(["r\(number)@example.org"], bodies[number]))
+                            #expect(result.acceptedCount == 1)
+                        }
+                    }
+                }
+                try await group.waitForAll()
+            }
+            await connection.quit()
+            let record = try await server.waitForConnectionsToClose()
+            #expect(record.messages.count == 20)
+            #expect(record.messages.allSatisfy { $0.usedBDAT })
+            for message in record.messages {
+                let number = Int(message.recipients[0].dropFirst().prefix(while: \.isNumber)) ?? -1
+                #expect(message.data == MessageDataEncoder.normalizeLineEndings(Array(bodies[number].utf8)))
+            }
+        }
+    }
+}

@@ -104,3 +104,12 @@ struct ReplyParserTests {
         #expect(EnhancedStatusCode("5.1.1x") == nil)
     }
 }
+
+extension ReplyParserTests {
+    @Test func controlCharactersInReplyTextAreNeutralized() throws {
+        var parser = ReplyParser()
+        parser.append(Array("550 5.1.1 evil\u{1B}[2J\u{7F} text\twith tab\r\n".utf8))
+        let reply = try #require(try parser.nextReply())
+        #expect(reply.text == "evil?[2J? text\twith tab")
+    }
+}

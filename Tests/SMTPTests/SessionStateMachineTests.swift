@@ -617,3 +617,63 @@ struct SessionStateMachineReviewTests {
         #expect(Duration(operatorInput: "3650d") != nil)
     }
 }
+
+/// RFC 3030 CHUNKING: BDAT carries the message as is, with no dot-stuffing and no 354.
+struct ChunkingTests {
+    typealias T = SessionStateMachineTests
+
+    @Test func pipelinedBDATSendsTheWholeTransactionInOneWrite() throws {
+        var machine = T.readyMachine("PIPELINING", "CHUNKING", "SIZE 100000")
+        let message = OutgoingMessage(sender: "a@example.com", recipients: ["b@example.org", "c@example.org"], data: Array("Subject: x\n\n.dot\n".utf8))
+        let written = try #require(T.written(machine.send(message)))
+        #expect(written == "MAIL FROM:<a@example.com> SIZE=20\r\nRCPT TO:<b@example.org>\r\nRCPT TO:<c@example.org>\r\nBDAT 20 LAST\r\nSubject: x\r\n\r\n.dot\r\n")
+        // Everything is on the wire: the next message may follow at once.
+        #expect(machine.canAcceptMessage)
+        #expect(machine.replyReceived(T.reply("250 OK")) == .none)
+        #expect(machine.replyReceived(T.reply("550 5.1.1 unknown")) == .none)
+        #expect(machine.replyReceived(T.reply("250 OK")) == .none)
+        #expect(machine.currentStage == .dot)
+        guard case .transactionFinished(let result) = machine.replyReceived(T.reply("250 2.0.0 queued as 7")) else {
+            Issue.record("no result")
+            return
+        }
+        #expect(result.recipients.map(\.accepted) == [false, true])
+        #expect(result.recipients[1].stage == .dot)
+        #expect(result.finalReply?.text == "queued as 7")
+        #expect(machine.isReady)
+    }
+
+    @Test func withoutPipeliningBDATWaitsForTheRecipients() {
+        var machine = T.readyMachine("CHUNKING")
+        let message = OutgoingMessage(sender: "a@example.com", recipients: ["b@example.org"], data: Array("x\r\n".utf8))
+        #expect(T.written(machine.send(message)) == "MAIL FROM:<a@example.com>\r\n")
+        #expect(T.written(machine.replyReceived(T.reply("250 OK"))) == "RCPT TO:<b@example.org>\r\n")
+        #expect(T.written(machine.replyReceived(T.reply("250 OK"))) == "BDAT 3 LAST\r\nx\r\n")
+        guard case .transactionFinished(let result) = machine.replyReceived(T.reply("250 OK")) else {
+            Issue.record("no result")
+            return
+        }
+        #expect(result.acceptedCount == 1)
+    }
+
+    @Test func noBDATWhenEveryRecipientIsRefused() {
+        var machine = T.readyMachine("CHUNKING")
+        _ = machine.send(OutgoingMessage(sender: "a@example.com", recipients: ["b@example.org"], data: Array("x\r\n".utf8)))
+        _ = machine.replyReceived(T.reply("250 OK"))
+        guard case .transactionFinished(let result) = machine.replyReceived(T.reply("550 5.1.1 unknown")) else {
+            Issue.record("expected the transaction to end without BDAT")
+            return
+        }
+        #expect(result.recipients.first?.stage == .rcpt)
+    }
+
+    @Test func chunkingCanBeTurnedOff() {
+        var configuration = T.configuration()
+        configuration.usesChunking = false
+        var machine = SessionStateMachine(configuration: configuration)
+        _ = machine.connected()
+        _ = machine.replyReceived(T.reply("220 mx"))
+        _ = machine.replyReceived(T.ehlo("PIPELINING", "CHUNKING"))
+        #expect(T.written(machine.send(T.message))?.hasSuffix("DATA\r\n") == true)
+    }
+}

@@ -124,8 +124,16 @@ public struct ReplyParser: Sendable {
         guard separator == UInt8(ascii: " ") || separator == UInt8(ascii: "-") else {
             throw .malformedLine(Self.printable(line))
         }
-        // Servers are not always clean UTF-8 (Latin-1 greetings exist): decode leniently.
-        let text = Substring(String(decoding: line[(start + 4)...], as: UTF8.self))
+        // Servers are not always clean UTF-8 (Latin-1 greetings exist): decode leniently. Control
+        // characters become "?": this text reaches logs and terminals, where an escape sequence
+        // from a hostile server could rewrite what the operator sees.
+        let body = line[(start + 4)...]
+        let text: Substring
+        if body.contains(where: { ($0 < 0x20 && $0 != 0x09) || $0 == 0x7F }) {
+            text = Substring(String(decoding: body.map { ($0 < 0x20 && $0 != 0x09) || $0 == 0x7F ? UInt8(ascii: "?") : $0 }, as: UTF8.self))
+        } else {
+            text = Substring(String(decoding: body, as: UTF8.self))
+        }
         return (code, separator == UInt8(ascii: " "), text)
     }
 

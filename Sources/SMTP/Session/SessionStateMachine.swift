@@ -18,11 +18,13 @@ public struct SessionStateMachine: Sendable {
         public var allowsAuthenticationWithoutTLS: Bool
         /// Uses RFC 2920 pipelining when the server offers it.
         public var usesPipelining: Bool
+        /// Uses RFC 3030 BDAT instead of DATA when the server offers CHUNKING.
+        public var usesChunking: Bool
         public var timeouts: SMTPTimeouts
 
         public init(clientName: String, host: String, port: Int, tlsMode: TLSMode, credentials: SMTPCredentials? = nil,
                     authMechanism: AuthMechanism? = nil, allowsAuthenticationWithoutTLS: Bool = false,
-                    usesPipelining: Bool = true, timeouts: SMTPTimeouts = SMTPTimeouts()) {
+                    usesPipelining: Bool = true, usesChunking: Bool = true, timeouts: SMTPTimeouts = SMTPTimeouts()) {
             self.clientName = clientName
             self.host = host
             self.port = port
@@ -31,6 +33,7 @@ public struct SessionStateMachine: Sendable {
             self.authMechanism = authMechanism
             self.allowsAuthenticationWithoutTLS = allowsAuthenticationWithoutTLS
             self.usesPipelining = usesPipelining
+            self.usesChunking = usesChunking
             self.timeouts = timeouts
         }
 
@@ -282,7 +285,8 @@ public struct SessionStateMachine: Sendable {
         if needsReset { commands.append(.rset) }
         commands.append(.mailFrom(address: message.sender, parameters: parameters))
         commands.append(contentsOf: message.recipients.map { .rcptTo(address: $0, parameters: []) })
-        commands.append(.data)
+        let chunking = configuration.usesChunking && extensions.chunking
+        commands.append(chunking ? .bdat(size: size, last: true) : .data)
         for command in commands {
             do { _ = try command.encoded() } catch {
                 return .refuseMessage(self.error(.invalidCommand(detail: error.description), stage: command.stage))
@@ -290,7 +294,8 @@ public struct SessionStateMachine: Sendable {
         }
         needsReset = false
         let pipelined = configuration.usesPipelining && extensions.pipelining
-        var transaction = TransactionState(message: message, commands: commands, pipelined: pipelined)
+        var transaction = TransactionState(message: message, commands: commands, pipelined: pipelined,
+                                           chunk: chunking ? MessageDataEncoder.normalizeLineEndings(message.data) : nil)
         let step = transaction.start()
         if pipelinesBehindCurrent {
             // RFC 2920 section 3.1: the message content may be followed by the next

@@ -27,10 +27,16 @@ struct TransactionState: Sendable {
     private let commands: [SMTPCommand]
     private let pipelined: Bool
 
+    /// The message with CRLF line endings, sent as is after `BDAT n LAST` (RFC 3030: no
+    /// dot-stuffing, no terminator); nil when the transaction uses DATA.
+    private let chunk: [UInt8]?
+
     var isPipelined: Bool { pipelined }
+    /// True when everything of this transaction is on the wire and only its final reply is
+    /// awaited: the point where the next transaction may follow (RFC 2920 section 3.1).
     var isAwaitingFinalReply: Bool {
         if case .awaitingFinalReply = phase { return true }
-        return false
+        return chunk != nil && sentCount == commands.count
     }
     private let firstRecipientIndex: Int
     private var phase = Phase.commands
@@ -42,10 +48,11 @@ struct TransactionState: Sendable {
     private var finalReply: SMTPReply?
     private var lastReply: (reply: SMTPReply, stage: SMTPStage)?
 
-    init(message: OutgoingMessage, commands: [SMTPCommand], pipelined: Bool) {
+    init(message: OutgoingMessage, commands: [SMTPCommand], pipelined: Bool, chunk: [UInt8]? = nil) {
         self.message = message
         self.commands = commands
         self.pipelined = pipelined
+        self.chunk = chunk
         self.firstRecipientIndex = commands.firstIndex(where: { if case .rcptTo = $0 { return true }; return false }) ?? commands.count
         self.recipientReplies = Array(repeating: nil, count: message.recipients.count)
     }
@@ -61,7 +68,7 @@ struct TransactionState: Sendable {
     mutating func start() -> Step {
         let count = pipelined ? commands.count : 1
         sentCount = count
-        return .write(Self.encode(commands[0..<count]))
+        return .write(encode(commands[0..<count]))
     }
 
     mutating func receive(_ reply: SMTPReply) -> Step {
@@ -89,6 +96,8 @@ struct TransactionState: Sendable {
             recipientReplies[answeredCount - firstRecipientIndex] = reply
         case .data:
             dataReply = reply
+        case .bdat:
+            finalReply = reply
         default:
             break
         }
@@ -99,10 +108,17 @@ struct TransactionState: Sendable {
 
         if answeredCount < commands.count {
             if mailReply.map({ !$0.isPositiveCompletion }) == true { return finish(closing: false) }
-            if case .data = commands[answeredCount], !anyRecipientAccepted { return finish(closing: false) }
+            switch commands[answeredCount] {
+            case .data, .bdat:
+                if !anyRecipientAccepted { return finish(closing: false) }
+            default:
+                break
+            }
             sentCount += 1
-            return .write(Self.encode(commands[answeredCount..<sentCount]))
+            return .write(encode(commands[answeredCount..<sentCount]))
         }
+
+        if chunk != nil { return finish(closing: false) }
 
         guard dataReply?.code == 354 else { return finish(closing: false) }
         if mailReply?.isPositiveCompletion == true, anyRecipientAccepted {
@@ -143,11 +159,12 @@ struct TransactionState: Sendable {
         return refused(last.reply, last.stage)
     }
 
-    private static func encode(_ commands: ArraySlice<SMTPCommand>) -> [UInt8] {
+    private func encode(_ commands: ArraySlice<SMTPCommand>) -> [UInt8] {
         var bytes: [UInt8] = []
         for command in commands {
             // Validated by the session before the transaction was created.
             if let line = try? command.encoded() { bytes.append(contentsOf: line.utf8) }
+            if case .bdat = command, let chunk { bytes.append(contentsOf: chunk) }
         }
         return bytes
     }

@@ -41,6 +41,11 @@ let package = Package(
             name: "Delivery",
             dependencies: ["SMTP"]
         ),
+        // Campaign files, addresses, MIME, templates, DKIM (issue 4).
+        .target(
+            name: "Message",
+            dependencies: []
+        ),
         .executableTarget(
             name: "mailctl",
             dependencies: [
@@ -89,6 +94,10 @@ let package = Package(
                 "mailctl", "SMTP", "SMTPServer", "TestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
             ]
+        ),
+        .testTarget(
+            name: "MessageTests",
+            dependencies: ["Message", "TestSupport"]
         ),
         .testTarget(
             name: "DeliveryTests",

@@ -40,3 +40,14 @@ struct MessageDataEncoderTests {
         #expect(MessageDataEncoder.encode(bytes) == [0xC3, 0xA9, 0x0D, 0x0A, 0x2E, 0x0D, 0x0A])
     }
 }
+
+extension MessageDataEncoderTests {
+    /// The contiguous fast path and the generic one must agree on every edge.
+    @Test(arguments: ["", ".", "..", "\r", "\n", "\r\n", "a\rb\nc\r\nd", ".a\r.b\n.c\r\n.d", "x\r\r\n.", "end with dot\n.", "\n\n.\n\r\r", "no newline"])
+    func fastAndGenericPathsAgree(text: String) {
+        let bytes = Array(text.utf8)
+        var generic: [UInt8] = []
+        MessageDataEncoder.encode(bytes.lazy.map { $0 }, into: &generic)
+        #expect(MessageDataEncoder.encode(bytes) == generic)
+    }
+}

@@ -20,6 +20,7 @@ final class SMTPClientHandler: ChannelInboundHandler {
     private var waiting: [(OutgoingMessage, EventLoopPromise<TransactionResult>)] = []
     private var quitPromise: EventLoopPromise<Void>?
     private var timer: Scheduled<Void>?
+    private var deadline: NIODeadline?
     private var tlsInfo: TLSSessionInfo?
     /// Writes are flushed once per event, so that a message's data and the next transaction's
     /// commands leave as one group (RFC 2920) instead of two segments.
@@ -134,6 +135,7 @@ final class SMTPClientHandler: ChannelInboundHandler {
     func channelInactive(context: ChannelHandlerContext) {
         timer?.cancel()
         timer = nil
+        deadline = nil
         handle(machine.connectionClosed())
         let error = SMTPError(kind: .connectionClosed, stage: machine.currentStage ?? .noop, server: machine.configuration.server)
         failEverything(error)
@@ -200,15 +202,36 @@ final class SMTPClientHandler: ChannelInboundHandler {
         }
     }
 
+    /// Moves the reply deadline. One scheduled task serves many replies: when it fires early
+    /// (the deadline moved on since), it re-schedules itself for the remainder, so a pipelined
+    /// bulk send does not schedule and cancel a task for every reply.
     private func rearmTimer(context: ChannelHandlerContext) {
-        timer?.cancel()
-        timer = nil
-        guard let timeout = machine.replyTimeout else { return }
-        let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
-        timer = context.eventLoop.scheduleTask(in: .nanoseconds(timeout.nanoseconds)) {
-            bound.value.handle(bound.value.machine.timeoutFired())
-            bound.value.flushIfNeeded()
+        guard let timeout = machine.replyTimeout else {
+            deadline = nil
+            return
         }
+        deadline = .now() + .nanoseconds(timeout.nanoseconds)
+        if timer == nil { scheduleTimer(on: context.eventLoop) }
+    }
+
+    private func scheduleTimer(on eventLoop: EventLoop) {
+        guard let deadline else { return }
+        let bound = NIOLoopBound(self, eventLoop: eventLoop)
+        timer = eventLoop.scheduleTask(deadline: deadline) {
+            bound.value.timerFired(on: eventLoop)
+        }
+    }
+
+    private func timerFired(on eventLoop: EventLoop) {
+        timer = nil
+        guard let deadline else { return }
+        if deadline > .now() {
+            scheduleTimer(on: eventLoop)
+            return
+        }
+        self.deadline = nil
+        handle(machine.timeoutFired())
+        flushIfNeeded()
     }
 
     private func failEverything(_ error: SMTPError) {

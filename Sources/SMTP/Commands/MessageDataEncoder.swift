@@ -7,6 +7,38 @@ public enum MessageDataEncoder {
     /// Appends the transparent form of `message` to `output`, terminator included.
     public static func encode<Message: Collection>(_ message: Message, into output: inout [UInt8]) where Message.Element == UInt8 {
         output.reserveCapacity(output.count + message.count + message.count / 64 + 5)
+        let handled: Void? = message.withContiguousStorageIfAvailable { bytes in
+            encodeContiguous(bytes, into: &output)
+        }
+        if handled != nil { return }
+        encodeByteByByte(message, into: &output)
+    }
+
+    /// Copies each line in one piece: the per-message cost of a bulk send.
+    private static func encodeContiguous(_ bytes: UnsafeBufferPointer<UInt8>, into output: inout [UInt8]) {
+        let count = bytes.count
+        var index = 0
+        var atLineStart = true
+        while index < count {
+            if atLineStart, bytes[index] == UInt8(ascii: ".") { output.append(UInt8(ascii: ".")) }
+            var end = index
+            while end < count, bytes[end] != 0x0A, bytes[end] != 0x0D { end += 1 }
+            output.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[index..<end]))
+            guard end < count else {
+                atLineStart = false
+                break
+            }
+            // CRLF, bare CR or bare LF: each is one line ending, written as CRLF.
+            index = bytes[end] == 0x0D && end + 1 < count && bytes[end + 1] == 0x0A ? end + 2 : end + 1
+            output.append(0x0D)
+            output.append(0x0A)
+            atLineStart = true
+        }
+        if !atLineStart { output.append(contentsOf: [0x0D, 0x0A]) }
+        output.append(contentsOf: [UInt8(ascii: "."), 0x0D, 0x0A])
+    }
+
+    private static func encodeByteByByte<Message: Collection>(_ message: Message, into output: inout [UInt8]) where Message.Element == UInt8 {
         var atLineStart = true
         var previousWasCR = false
         for byte in message {

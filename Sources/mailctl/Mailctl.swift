@@ -7,6 +7,6 @@ struct Mailctl: AsyncParsableCommand {
         commandName: "mailctl",
         abstract: "Control maild and check relays.",
         discussion: "Exit status: 0 when the command fully succeeded, 1 when a check or an operation failed, 64 for bad usage.",
-        subcommands: [VerifyCommand.self, SinkCommand.self]
+        subcommands: [VerifyCommand.self, SinkCommand.self, ClassifyCommand.self]
     )
 }

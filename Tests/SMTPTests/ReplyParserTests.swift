@@ -113,3 +113,17 @@ extension ReplyParserTests {
         #expect(reply.text == "evil?[2J? text\twith tab")
     }
 }
+
+extension ReplyParserTests {
+    /// Found by the libFuzzer harness (Tests/Fuzz): invalid UTF-8 decodes to U+FFFD, so the
+    /// text may be longer in UTF-8 than the line was on the wire, but stays bounded.
+    @Test func invalidUTF8IsReplacedAndBounded() throws {
+        var parser = ReplyParser(limits: .init(maximumLineLength: 512, maximumLines: 32))
+        parser.append([0x34, 0x32, 0x31, 0x20, 0x00, 0x28] + Array(repeating: 0xBC, count: 300) + [0x0A])
+        let reply = try #require(try parser.nextReply())
+        #expect(reply.code == 421)
+        #expect(reply.text.hasPrefix("?("))
+        #expect(reply.text.unicodeScalars.filter { $0 == "\u{FFFD}" }.count == 300)
+        #expect(reply.text.utf8.count <= 3 * 512)
+    }
+}

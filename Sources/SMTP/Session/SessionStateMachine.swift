@@ -270,16 +270,19 @@ public struct SessionStateMachine: Sendable {
             // Refused locally: the session stays usable for the next message.
             return .refuseMessage(error(.messageTooLarge(size: size, limit: limit), stage: .mail))
         }
-        if message.requiresSMTPUTF8, !extensions.smtpUTF8 {
+        // Each scan of the message is done once: this runs for every message of a campaign.
+        let needsSMTPUTF8 = message.requiresSMTPUTF8
+        let hasEightBitContent = message.hasEightBitContent
+        if needsSMTPUTF8, !extensions.smtpUTF8 {
             return .refuseMessage(error(.smtpUTF8NotSupported, stage: .mail))
         }
-        if message.hasEightBitContent, !extensions.eightBitMIME {
+        if hasEightBitContent, !extensions.eightBitMIME {
             return .refuseMessage(error(.eightBitNotSupported, stage: .mail))
         }
         var parameters: [String] = []
         if extensions.maximumSize != nil { parameters.append("SIZE=\(size)") }
-        if message.hasEightBitContent { parameters.append("BODY=8BITMIME") }
-        if message.requiresSMTPUTF8 { parameters.append("SMTPUTF8") }
+        if hasEightBitContent { parameters.append("BODY=8BITMIME") }
+        if needsSMTPUTF8 { parameters.append("SMTPUTF8") }
 
         var commands: [SMTPCommand] = []
         if needsReset { commands.append(.rset) }
@@ -287,14 +290,16 @@ public struct SessionStateMachine: Sendable {
         commands.append(contentsOf: message.recipients.map { .rcptTo(address: $0, parameters: []) })
         let chunking = configuration.usesChunking && extensions.chunking
         commands.append(chunking ? .bdat(size: size, last: true) : .data)
+        var lines: [[UInt8]] = []
+        lines.reserveCapacity(commands.count)
         for command in commands {
-            do { _ = try command.encoded() } catch {
+            do { lines.append(Array(try command.encoded().utf8)) } catch {
                 return .refuseMessage(self.error(.invalidCommand(detail: error.description), stage: command.stage))
             }
         }
         needsReset = false
         let pipelined = configuration.usesPipelining && extensions.pipelining
-        var transaction = TransactionState(message: message, commands: commands, pipelined: pipelined,
+        var transaction = TransactionState(message: message, commands: commands, lines: lines, pipelined: pipelined,
                                            chunk: chunking ? MessageDataEncoder.normalizeLineEndings(message.data) : nil)
         let step = transaction.start()
         if pipelinesBehindCurrent {

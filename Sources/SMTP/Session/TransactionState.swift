@@ -25,6 +25,7 @@ struct TransactionState: Sendable {
 
     let message: OutgoingMessage
     private let commands: [SMTPCommand]
+    private let lines: [[UInt8]]
     private let pipelined: Bool
 
     /// The message with CRLF line endings, sent as is after `BDAT n LAST` (RFC 3030: no
@@ -48,9 +49,12 @@ struct TransactionState: Sendable {
     private var finalReply: SMTPReply?
     private var lastReply: (reply: SMTPReply, stage: SMTPStage)?
 
-    init(message: OutgoingMessage, commands: [SMTPCommand], pipelined: Bool, chunk: [UInt8]? = nil) {
+    /// - Parameter lines: each command's wire form, encoded (and so validated) once by the session.
+    init(message: OutgoingMessage, commands: [SMTPCommand], lines: [[UInt8]], pipelined: Bool, chunk: [UInt8]? = nil) {
+        precondition(lines.count == commands.count, "one encoded line per command")
         self.message = message
         self.commands = commands
+        self.lines = lines
         self.pipelined = pipelined
         self.chunk = chunk
         self.firstRecipientIndex = commands.firstIndex(where: { if case .rcptTo = $0 { return true }; return false }) ?? commands.count
@@ -159,12 +163,11 @@ struct TransactionState: Sendable {
         return refused(last.reply, last.stage)
     }
 
-    private func encode(_ commands: ArraySlice<SMTPCommand>) -> [UInt8] {
+    private func encode(_ range: ArraySlice<SMTPCommand>) -> [UInt8] {
         var bytes: [UInt8] = []
-        for command in commands {
-            // Validated by the session before the transaction was created.
-            if let line = try? command.encoded() { bytes.append(contentsOf: line.utf8) }
-            if case .bdat = command, let chunk { bytes.append(contentsOf: chunk) }
+        for index in range.indices {
+            bytes.append(contentsOf: lines[index])
+            if case .bdat = commands[index], let chunk { bytes.append(contentsOf: chunk) }
         }
         return bytes
     }

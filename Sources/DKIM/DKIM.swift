@@ -1,0 +1,1 @@
+// The DKIM module; see Package.swift for its role.

@@ -1,0 +1,1 @@
+// The IPC module; see Package.swift for its role.

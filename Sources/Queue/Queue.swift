@@ -1,0 +1,1 @@
+// The Queue module; see Package.swift for its role.

@@ -1,0 +1,1 @@
+print("maild: not built yet")

@@ -1,0 +1,1 @@
+print("dkim-bench: not built yet")

@@ -1,0 +1,1 @@
+print("message-bench: not built yet")

@@ -1,0 +1,99 @@
+import SMTP
+
+/// A sending account: the relay, how to reach it, and who we are there. The secret is read
+/// from a file or a systemd credential at startup and reload, held only in memory.
+public struct AccountConfiguration: Sendable {
+    public var name: String
+    public var host: String
+    public var port: Int
+    public var tlsMode: TLSMode
+    public var caFile: String?
+    /// Certificate verification off: for test relays only, logged as a warning.
+    public var insecure: Bool
+    public var authMechanism: AuthMechanism?
+    public var allowsPlaintextAuthentication: Bool
+    public var credentials: SMTPCredentials?
+    public var heloName: String?
+    /// SMTP connections open at once for this account.
+    public var concurrency: Int
+    /// After this many messages a connection is closed and a new one opened.
+    public var messagesPerConnection: Int
+    /// Rate limits in operator form ("30/min", "2000/day"), applied together.
+    public var rateLimits: [String]
+    public var timeouts: SMTPTimeouts
+    public var dkim: DKIMSettings?
+
+    public struct DKIMSettings: Sendable, Equatable {
+        public var domain: String
+        public var selector: String
+        public var keyFile: String
+    }
+
+    static let knownKeys = [
+        "host", "port", "tls", "ca_file", "insecure", "auth", "allow_plaintext_auth", "username",
+        "password_file", "password_credential", "oauth2_token_file", "oauth2_token_credential", "helo",
+        "concurrency", "messages_per_connection", "rate", "connect_timeout", "command_timeout",
+        "dkim_domain", "dkim_selector", "dkim_key_file",
+    ]
+
+    static func read(_ reader: inout SectionReader, name: String, secrets: SecretReader) -> AccountConfiguration? {
+        let host = reader.required("host")
+        var tlsMode = TLSMode.startTLS
+        if let text = reader.string("tls") {
+            if let mode = TLSMode(rawValue: text) { tlsMode = mode } else { reader.problem("tls", "\"\(text)\" is not one of implicit, starttls, none") }
+        }
+        let defaultPort = tlsMode == .implicit ? 465 : 587
+        let port = reader.integer("port", range: 1...65535) ?? defaultPort
+        var mechanism: AuthMechanism?
+        if let text = reader.string("auth"), text != "auto" {
+            mechanism = AuthMechanism(operatorInput: text)
+            if mechanism == nil { reader.problem("auth", "\"\(text)\" is not one of auto, plain, login, cram-md5, xoauth2") }
+        }
+        var credentials: SMTPCredentials?
+        let username = reader.string("username")
+        let secretKeys = ["password_file", "password_credential", "oauth2_token_file", "oauth2_token_credential"].filter { reader.string($0) != nil }
+        if secretKeys.count > 1 {
+            reader.problem(secretKeys[1], "set only one of password_file, password_credential, oauth2_token_file, oauth2_token_credential")
+        } else if let key = secretKeys.first, let value = reader.string(key) {
+            if let username {
+                do {
+                    let secret = key.hasSuffix("_file") ? try secrets.file(value) : try secrets.credential(value)
+                    credentials = key.hasPrefix("password") ? .password(username: username, password: secret) : .oauth2(username: username, accessToken: secret)
+                } catch {
+                    reader.problem(key, error.description)
+                }
+            } else {
+                reader.problem(key, "a secret needs username as well")
+            }
+        } else if username != nil {
+            reader.problem("username", "username needs password_file, password_credential, oauth2_token_file or oauth2_token_credential")
+        }
+        let rates = reader.string("rate").map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } } ?? []
+        var timeouts = SMTPTimeouts()
+        if let connect = reader.duration("connect_timeout") { timeouts.connect = connect }
+        if let command = reader.duration("command_timeout") {
+            timeouts.command = command
+            timeouts.mail = command
+            timeouts.rcpt = command
+            timeouts.greeting = command
+            timeouts.dataInitiation = command
+        }
+        var dkim: DKIMSettings?
+        let dkimValues = (reader.string("dkim_domain"), reader.string("dkim_selector"), reader.string("dkim_key_file"))
+        switch dkimValues {
+        case (nil, nil, nil): break
+        case (let domain?, let selector?, let keyFile?): dkim = DKIMSettings(domain: domain, selector: selector, keyFile: keyFile)
+        default: reader.problem("dkim_domain", "DKIM needs all of dkim_domain, dkim_selector and dkim_key_file")
+        }
+        let concurrency = reader.integer("concurrency", range: 1...256) ?? 2
+        let perConnection = reader.integer("messages_per_connection", range: 1...1_000_000) ?? 100
+        let insecure = reader.boolean("insecure") ?? false
+        let plaintext = reader.boolean("allow_plaintext_auth") ?? false
+        guard let host else { return nil }
+        return AccountConfiguration(
+            name: name, host: host, port: port, tlsMode: tlsMode, caFile: reader.string("ca_file"), insecure: insecure,
+            authMechanism: mechanism, allowsPlaintextAuthentication: plaintext, credentials: credentials,
+            heloName: reader.string("helo"), concurrency: concurrency, messagesPerConnection: perConnection,
+            rateLimits: rates, timeouts: timeouts, dkim: dkim)
+    }
+}

@@ -1,0 +1,140 @@
+import Foundation
+import SMTP
+
+/// Everything maild reads from its configuration file (docs/configuration.md).
+public struct DaemonConfiguration: Sendable {
+    public var path: String
+    public var socketPath: String
+    public var socketMode: UInt32
+    public var socketGroup: String?
+    /// Members may submit jobs and see and control their own.
+    public var clientGroup: String?
+    /// Members (and root, and maild's own user) see and control every job.
+    public var adminGroup: String?
+    public var databasePath: String
+    /// The right-hand side of Message-IDs.
+    public var hostname: String
+    /// Key for the per-recipient unsubscribe tokens; generated into the state folder when unset.
+    public var unsubscribeKeyFile: String?
+    /// IPC connections open at once; more are refused with an error frame.
+    public var maximumClients: Int
+    public var delivery: DeliverySettings
+    public var accounts: [String: AccountConfiguration]
+
+    /// Retry and safety knobs; defaults documented in docs/delivery.md.
+    public struct DeliverySettings: Sendable {
+        public var retryBase: Duration?
+        public var retryFactor: Double?
+        public var retryCap: Duration?
+        public var maximumAttempts: Int?
+        public var maximumAge: Duration?
+        /// Share of bounces and rejects that pauses a job, in percent.
+        public var breakerThresholdPercent: Int?
+        public var breakerMinimumOutcomes: Int?
+        /// Extra classification rules, tried before the built-in ones.
+        public var classificationRulesFile: String?
+    }
+
+    static let daemonKeys = ["socket", "socket_mode", "socket_group", "client_group", "admin_group", "database", "hostname", "unsubscribe_key_file", "max_clients"]
+    static let deliveryKeys = ["retry_base", "retry_factor", "retry_cap", "max_attempts", "max_age", "breaker_threshold", "breaker_minimum", "classification_rules"]
+
+    /// Reads and checks the file; every problem is reported at once.
+    public static func load(path: String, environment: [String: String] = ProcessInfo.processInfo.environment) throws(ConfigurationError) -> DaemonConfiguration {
+        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
+            let reason = FileManager.default.fileExists(atPath: path) ? "cannot be read (permissions?) or is not UTF-8" : "does not exist"
+            throw ConfigurationError(problems: [ConfigurationProblem(file: path, line: nil, "configuration file \(reason); start maild with --config FILE")])
+        }
+        return try parse(text, path: path, environment: environment)
+    }
+
+    public static func parse(_ text: String, path: String, environment: [String: String] = [:]) throws(ConfigurationError) -> DaemonConfiguration {
+        var problems: [ConfigurationProblem] = []
+        let file = ConfigurationFile.parse(text, path: path, problems: &problems)
+        let base = URL(fileURLWithPath: path).deletingLastPathComponent().path
+        let secrets = SecretReader(credentialsDirectory: environment["CREDENTIALS_DIRECTORY"])
+        var configuration = DaemonConfiguration(
+            path: path, socketPath: "/run/maild/maild.sock", socketMode: 0o660, socketGroup: nil, clientGroup: nil,
+            adminGroup: nil, databasePath: "/var/lib/maild/maild.db", hostname: Self.systemHostname(), unsubscribeKeyFile: nil,
+            maximumClients: 1024, delivery: DeliverySettings(), accounts: [:])
+        var seenDaemon = false
+        var seenDelivery = false
+        for section in file.sections {
+            switch section.kind {
+            case "daemon":
+                if seenDaemon { problems.append(ConfigurationProblem(file: path, line: section.line, "[daemon] appears twice")) }
+                seenDaemon = true
+                var reader = SectionReader(section, path: path, knownKeys: daemonKeys)
+                if let socket = reader.string("socket") { configuration.socketPath = resolve(socket, base: base) }
+                if let mode = reader.octalMode("socket_mode") { configuration.socketMode = mode }
+                configuration.socketGroup = reader.string("socket_group")
+                configuration.clientGroup = reader.string("client_group")
+                configuration.adminGroup = reader.string("admin_group")
+                if let database = reader.string("database") { configuration.databasePath = resolve(database, base: base) }
+                if let hostname = reader.string("hostname") { configuration.hostname = hostname }
+                configuration.unsubscribeKeyFile = reader.string("unsubscribe_key_file").map { resolve($0, base: base) }
+                if let clients = reader.integer("max_clients", range: 1...65_536) { configuration.maximumClients = clients }
+                for group in [configuration.socketGroup, configuration.clientGroup, configuration.adminGroup].compactMap({ $0 }) where getgrnam(group) == nil {
+                    reader.problem(group == configuration.adminGroup ? "admin_group" : group == configuration.clientGroup ? "client_group" : "socket_group",
+                                   "group \"\(group)\" does not exist on this system")
+                }
+                problems += reader.problems
+            case "delivery":
+                if seenDelivery { problems.append(ConfigurationProblem(file: path, line: section.line, "[delivery] appears twice")) }
+                seenDelivery = true
+                var reader = SectionReader(section, path: path, knownKeys: deliveryKeys)
+                var delivery = DeliverySettings()
+                delivery.retryBase = reader.duration("retry_base")
+                delivery.retryCap = reader.duration("retry_cap")
+                delivery.maximumAge = reader.duration("max_age")
+                delivery.maximumAttempts = reader.integer("max_attempts", range: 1...1000)
+                if let factor = reader.string("retry_factor") {
+                    if let value = Double(factor), value >= 1, value <= 10 { delivery.retryFactor = value } else { reader.problem("retry_factor", "\"\(factor)\" is not a number from 1 to 10") }
+                }
+                if let threshold = reader.string("breaker_threshold") {
+                    let digits = threshold.hasSuffix("%") ? String(threshold.dropLast()) : threshold
+                    if let value = Int(digits), (1...100).contains(value) { delivery.breakerThresholdPercent = value } else { reader.problem("breaker_threshold", "\"\(threshold)\" is not a percentage such as 20%") }
+                }
+                delivery.breakerMinimumOutcomes = reader.integer("breaker_minimum", range: 1...1_000_000)
+                delivery.classificationRulesFile = reader.string("classification_rules").map { resolve($0, base: base) }
+                configuration.delivery = delivery
+                problems += reader.problems
+            case "account":
+                guard let name = section.name, !name.isEmpty else {
+                    problems.append(ConfigurationProblem(file: path, line: section.line, "[account] needs a name: [account gmail]"))
+                    continue
+                }
+                if configuration.accounts[name] != nil {
+                    problems.append(ConfigurationProblem(file: path, line: section.line, "account \"\(name)\" is defined twice"))
+                    continue
+                }
+                var reader = SectionReader(section, path: path, knownKeys: AccountConfiguration.knownKeys)
+                var account = AccountConfiguration.read(&reader, name: name, secrets: secrets)
+                if let caFile = account?.caFile { account?.caFile = resolve(caFile, base: base) }
+                if let dkim = account?.dkim { account?.dkim?.keyFile = resolve(dkim.keyFile, base: base) }
+                if let account { configuration.accounts[name] = account }
+                problems += reader.problems
+            default:
+                var message = "unknown section [\(section.kind)]"
+                if let suggestion = SectionReader.closest(to: section.kind, in: ["daemon", "delivery", "account"]) { message += " (did you mean [\(suggestion)]?)" }
+                problems.append(ConfigurationProblem(file: path, line: section.line, message))
+            }
+        }
+        if configuration.accounts.isEmpty {
+            problems.append(ConfigurationProblem(file: path, line: nil, "no [account NAME] section: maild needs at least one relay to send through"))
+        }
+        guard problems.isEmpty else { throw ConfigurationError(problems: problems) }
+        return configuration
+    }
+
+    /// Relative paths are relative to the configuration file, so a development config can live
+    /// beside its data.
+    static func resolve(_ path: String, base: String) -> String {
+        path.hasPrefix("/") ? path : URL(fileURLWithPath: base).appendingPathComponent(path).standardized.path
+    }
+
+    static func systemHostname() -> String {
+        var buffer = [CChar](repeating: 0, count: 256)
+        guard gethostname(&buffer, buffer.count) == 0 else { return "localhost" }
+        return String(cString: buffer)
+    }
+}

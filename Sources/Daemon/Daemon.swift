@@ -1,1 +1,0 @@
-// The Daemon module; see Package.swift for its role.

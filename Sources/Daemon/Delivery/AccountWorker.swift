@@ -1,0 +1,244 @@
+import Delivery
+import Foundation
+import Logging
+import Message
+import Queue
+import SMTP
+
+/// One SMTP connection's worth of sending for an account: claims due recipients, renders
+/// each message just in time, sends it over a reused session, and turns every reply into a
+/// recorded outcome.
+struct AccountWorker: Sendable {
+    let engine: DeliveryEngine
+    let account: String
+    let index: Int
+    static let claimBatch = 16
+    /// Outcomes waiting for their group commit, per worker, before the worker waits.
+    static let maximumUncommitted = 256
+
+    private var logger: Logger {
+        var logger = engine.logger
+        logger[metadataKey: "account"] = "\(account)"
+        return logger
+    }
+
+    func run() async {
+        var connection: SMTPConnection?
+        var sentOnConnection = 0
+        await withTaskGroup(of: Void.self) { commits in
+            var uncommitted = 0
+            while !engine.isStopping {
+                let settings = engine.settings.current
+                guard let configuration = settings.configuration.accounts[account] else { break }
+                guard index < configuration.concurrency else { break }
+                let claimed: [ClaimedRecipient]
+                do {
+                    claimed = try await engine.store.run { [account] in try $0.claimDueRecipients(account: account, now: Date(), limit: Self.claimBatch) }
+                } catch {
+                    logger.error("cannot claim recipients", metadata: ["error": "\(error)"])
+                    try? await Task.sleep(for: .seconds(1))
+                    continue
+                }
+                if claimed.isEmpty {
+                    if let open = connection, sentOnConnection > 0 {
+                        // Idle sessions are closed rather than left to the relay's timeout.
+                        await open.quit()
+                        connection = nil
+                        sentOnConnection = 0
+                    }
+                    try? await Task.sleep(for: .milliseconds(100))
+                    continue
+                }
+                var remaining = claimed[...]
+                while let recipient = remaining.first {
+                    if engine.isStopping { break }
+                    let provider = settings.providers.provider(forDomain: recipient.domain)
+                    if let wait = await engine.throttle.reserve(account: account, provider: provider) {
+                        let delay = wait.timeIntervalSinceNow
+                        if delay > 2 {
+                            // A long wait: hand the claims back so the queue stays truthful
+                            // and other providers' recipients can go first.
+                            break
+                        }
+                        try? await Task.sleep(for: .milliseconds(Int(max(delay, 0.001) * 1000)))
+                        continue
+                    }
+                    remaining = remaining.dropFirst()
+                    if connection == nil || sentOnConnection >= configuration.messagesPerConnection {
+                        if let old = connection { await old.quit() }
+                        connection = nil
+                        sentOnConnection = 0
+                        do throws(SMTPError) {
+                            connection = try await connect(configuration, settings: settings)
+                        } catch {
+                            let keepGoing = await connectionFailed(error, recipients: [recipient] + remaining, provider: provider, settings: settings, commits: &commits)
+                            remaining = []
+                            if !keepGoing { try? await Task.sleep(for: .seconds(1)) }
+                            continue
+                        }
+                    }
+                    guard let session = connection else { continue }
+                    let outcome = await deliver(recipient, over: session, provider: provider, settings: settings)
+                    sentOnConnection += 1
+                    if !outcome.connectionUsable {
+                        await session.quit()
+                        connection = nil
+                    }
+                    commits.addTask { [engine] in try? await engine.committer.submit(outcome.outcome) }
+                    uncommitted += 1
+                    if uncommitted >= Self.maximumUncommitted {
+                        await commits.waitForAll()
+                        uncommitted = 0
+                    }
+                    if case .pauseAccount(let reason) = outcome.decision {
+                        await pauseAccount(reason: reason)
+                        break
+                    }
+                }
+                if !remaining.isEmpty {
+                    let ids = remaining.map(\.id)
+                    _ = try? await engine.store.run { try $0.releaseClaims(ids) }
+                    if !engine.isStopping { try? await Task.sleep(for: .milliseconds(250)) }
+                }
+            }
+            await commits.waitForAll()
+        }
+        if let connection { await connection.quit() }
+    }
+
+    private func connect(_ configuration: AccountConfiguration, settings: RuntimeSettings) async throws(SMTPError) -> SMTPConnection {
+        let machine = SessionStateMachine.Configuration(
+            clientName: configuration.heloName ?? settings.configuration.hostname, host: configuration.host, port: configuration.port,
+            tlsMode: configuration.tlsMode, credentials: configuration.credentials, authMechanism: configuration.authMechanism,
+            allowsAuthenticationWithoutTLS: configuration.allowsPlaintextAuthentication, timeouts: configuration.timeouts)
+        var smtpLogger = logger
+        smtpLogger.logLevel = min(logger.logLevel, .info)
+        return try await SMTPConnection.connect(configuration: machine, tlsContext: settings.tlsContexts[account], logger: smtpLogger)
+    }
+
+    struct Delivered: Sendable {
+        var outcome: DeliveryOutcome
+        var decision: RecipientDecision
+        var connectionUsable: Bool
+    }
+
+    /// Renders and sends one message, and decides what its reply means.
+    private func deliver(_ recipient: ClaimedRecipient, over connection: SMTPConnection, provider: String, settings: RuntimeSettings) async -> Delivered {
+        let started = Date()
+        let message: RenderedMessage
+        var firstAttemptAt = started
+        do {
+            let job = try await engine.composers.context(jobID: recipient.jobID, store: engine.store)
+            firstAttemptAt = job.queuedAt
+            message = try job.composer.render(
+                recipient: CampaignWire.campaignRecipient(recipient),
+                context: RenderContext(jobID: recipient.jobID, recipientID: recipient.id, date: started,
+                                       unsubscribeSecret: settings.unsubscribeSecret, hostname: settings.configuration.hostname))
+        } catch {
+            // A message that cannot be rendered will not render next time either.
+            let attempt = AttemptInfo(at: started, stage: "render", text: "\(error)", replyClass: .reject, rule: "render-error")
+            logger.warning("message cannot be rendered", metadata: ["job_id": "\(recipient.jobID)", "recipient": "\(recipient.address)", "error": "\(error)"])
+            return Delivered(outcome: DeliveryOutcome(recipientID: recipient.id, jobID: recipient.jobID, account: account, provider: provider,
+                                                      attempt: attempt, transition: .failed),
+                             decision: .fail, connectionUsable: true)
+        }
+        let classification: Classification
+        let reply: SMTPReply?
+        let stage: SMTPStage
+        var usable = true
+        do {
+            let result = try await connection.send(OutgoingMessage(sender: message.envelopeSender, recipients: [message.envelopeRecipient], data: message.bytes))
+            if let refused = result.recipients.first(where: { !$0.accepted }) {
+                stage = refused.stage
+                reply = refused.reply
+            } else {
+                stage = .dot
+                reply = result.finalReply
+            }
+            usable = !result.sessionClosed
+            if let reply {
+                classification = settings.classifier.classify(reply: reply, stage: stage)
+            } else {
+                classification = Classification(replyClass: .transient, rule: "no-final-reply", source: "maild")
+            }
+        } catch {
+            stage = error.stage
+            reply = error.reply
+            classification = settings.classifier.classify(error)
+            usable = false
+        }
+        let now = Date()
+        let policy = DeliveryPolicy(retry: settings.retryPolicy)
+        let decision = policy.decide(classification, attempt: recipient.attempts + 1, firstAttemptAt: firstAttemptAt, now: now,
+                                     detail: reply.map { "\($0.code) \($0.text)" })
+        let attempt = AttemptInfo(at: now, stage: stage.rawValue, code: reply.map { Int($0.code) }, enhanced: reply?.enhancedCode?.description,
+                                  text: reply?.text, replyClass: classification.replyClass, rule: classification.rule,
+                                  durationMilliseconds: Int(now.timeIntervalSince(started) * 1000))
+        let transition: DeliveryOutcome.Transition
+        switch decision {
+        case .sent:
+            transition = .sent
+            engine.activity.recordSent()
+            await engine.throttle.noteSuccess(account: account, provider: provider)
+        case .defer(let until): transition = .deferred(until: until)
+        case .expire: transition = .failed
+        case .requeue:
+            transition = .requeued
+            let until = await engine.throttle.noteThrottle(account: account, provider: provider, replyText: reply?.text ?? "")
+            logger.notice("throttled by the relay or provider; slowing down", metadata: [
+                "provider": "\(provider)", "until": "\(until)", "smtp_code": "\(reply.map { String($0.code) } ?? "")", "job_id": "\(recipient.jobID)",
+            ])
+        case .failAndSuppress: transition = .suppressAndFail
+        case .fail: transition = .failed
+        case .pauseAccount: transition = .requeued
+        }
+        logger.debug("delivery attempt", metadata: [
+            "job_id": "\(recipient.jobID)", "recipient": "\(recipient.address)", "provider": "\(provider)",
+            "smtp_code": "\(reply.map { String($0.code) } ?? "")", "smtp_enhanced": "\(reply?.enhancedCode?.description ?? "")",
+            "attempt": "\(recipient.attempts + 1)", "class": "\(classification.replyClass)", "rule": "\(classification.rule)", "stage": "\(stage.rawValue)",
+        ])
+        if classification.replyClass != .throttle, classification.replyClass != .account,
+           let tripped = engine.breakers.record(classification.replyClass, jobID: recipient.jobID, settings: settings) {
+            let jobID = recipient.jobID
+            logger.warning("bounce circuit breaker tripped; job paused", metadata: ["job_id": "\(jobID)", "reason": "\(tripped)"])
+            _ = try? await engine.store.run { try $0.pause(jobID: jobID, reason: "circuit breaker: \(tripped)") }
+        }
+        let outcome = DeliveryOutcome(recipientID: recipient.id, jobID: recipient.jobID, account: account, provider: provider, attempt: attempt,
+                                      transition: transition)
+        return Delivered(outcome: outcome, decision: decision, connectionUsable: usable)
+    }
+
+    /// The session could not be opened: an account problem pauses the account's jobs; anything
+    /// else defers the messages involved like any transient failure.
+    private func connectionFailed(_ error: SMTPError, recipients: [ClaimedRecipient], provider: String, settings: RuntimeSettings,
+                                  commits: inout TaskGroup<Void>) async -> Bool {
+        let classification = settings.classifier.classify(error)
+        if classification.replyClass == .account {
+            _ = try? await engine.store.run { try $0.releaseClaims(recipients.map(\.id)) }
+            await pauseAccount(reason: "\(error)")
+            return false
+        }
+        logger.warning("cannot open an SMTP session; messages deferred", metadata: ["error": "\(error)", "class": "\(classification.replyClass)"])
+        let now = Date()
+        let policy = DeliveryPolicy(retry: settings.retryPolicy)
+        for recipient in recipients {
+            let queuedAt = (try? await engine.composers.context(jobID: recipient.jobID, store: engine.store))?.queuedAt ?? now
+            let decision = policy.decide(class: .transient, attempt: recipient.attempts + 1, firstAttemptAt: queuedAt, now: now)
+            let transition: DeliveryOutcome.Transition = if case .defer(let until) = decision { .deferred(until: until) } else { .failed }
+            let attempt = AttemptInfo(at: now, stage: error.stage.rawValue, code: error.reply.map { Int($0.code) }, enhanced: error.reply?.enhancedCode?.description,
+                                      text: "\(error)", replyClass: .transient, rule: classification.rule)
+            let outcome = DeliveryOutcome(recipientID: recipient.id, jobID: recipient.jobID, account: account, provider: provider, attempt: attempt, transition: transition)
+            commits.addTask { [engine] in try? await engine.committer.submit(outcome) }
+        }
+        return false
+    }
+
+    private func pauseAccount(reason: String) async {
+        let jobs = (try? await engine.store.run { [account] in try $0.pauseJobs(account: account, reason: "account \(account): \(reason)") }) ?? []
+        if !jobs.isEmpty {
+            logger.error("account refused by the relay; its jobs are paused until `mailctl resume`", metadata: [
+                "reason": "\(reason)", "jobs": "\(jobs.map(String.init).joined(separator: ","))",
+            ])
+        }
+    }
+}

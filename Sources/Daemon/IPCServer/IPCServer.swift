@@ -1,0 +1,191 @@
+import CSystemd
+import Foundation
+import IPC
+import Logging
+import NIOCore
+import NIOPosix
+import Synchronization
+
+/// The daemon's side of the control socket: accepts connections, checks who they are,
+/// decodes frames and hands requests to the job logic.
+///
+/// It owns the abuse cases: garbage, oversized and truncated frames, unknown request types,
+/// too many clients, clients that vanish. Each costs at most that one connection, never the
+/// daemon or its other clients.
+public final class IPCServer: Sendable {
+    public enum Listener: Sendable {
+        /// Bind this path (removing a stale socket file), then set its mode and group.
+        case path(String, mode: UInt32, group: String?)
+        /// A socket systemd already bound and passed (socket activation).
+        case inherited(descriptor: Int32, path: String)
+    }
+
+    private let listener: Listener
+    private let handler: any IPCRequestHandling
+    private let authorization: Authorization
+    private let maximumClients: Int
+    private let logger: Logger
+    private let connectionCount = Atomic<Int>(0)
+    private let nextConnectionID = Atomic<UInt64>(1)
+    private let boundChannel = Mutex<(any Channel)?>(nil)
+
+    public init(listener: Listener, handler: any IPCRequestHandling, authorization: Authorization, maximumClients: Int, logger: Logger) {
+        self.listener = listener
+        self.handler = handler
+        self.authorization = authorization
+        self.maximumClients = maximumClients
+        self.logger = logger
+    }
+
+    /// Binds the socket; returns when it is listening (so READY=1 can follow), then serves in
+    /// the returned task until ``close()``.
+    public func start() async throws -> Task<Void, Never> {
+        let bootstrap = ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .serverChannelOption(.backlog, value: 256)
+        let server: NIOAsyncChannel<FramedChannel.AsyncChannel, Never>
+        switch listener {
+        case .path(let path, let mode, let group):
+            try? FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+            // The socket must never exist with looser permissions than configured, not even
+            // between bind and chmod.
+            let previousMask = umask(0o177)
+            do {
+                server = try await bootstrap.bind(unixDomainSocketPath: path, cleanupExistingSocketFile: true) { channel in
+                    FramedChannel.configure(channel)
+                }
+                umask(previousMask)
+            } catch {
+                umask(previousMask)
+                throw IPCServerError.cannotBind(path: path, detail: String(describing: error))
+            }
+            if chmod(path, mode_t(mode)) != 0 {
+                throw IPCServerError.cannotSetPermissions(path: path, detail: String(cString: strerror(errno)))
+            }
+            if let group {
+                guard let entry = getgrnam(group) else {
+                    throw IPCServerError.cannotSetPermissions(path: path, detail: "group \(group) does not exist")
+                }
+                if chown(path, uid_t.max, entry.pointee.gr_gid) != 0 {
+                    throw IPCServerError.cannotSetPermissions(path: path, detail: String(cString: strerror(errno)))
+                }
+            }
+            logger.info("listening for mailctl", metadata: ["socket": "\(path)", "mode": "\(String(mode, radix: 8))"])
+        case .inherited(let descriptor, let path):
+            server = try await bootstrap.bind(descriptor) { channel in
+                FramedChannel.configure(channel)
+            }
+            logger.info("listening for mailctl on the socket systemd passed", metadata: ["socket": "\(path)"])
+        }
+        boundChannel.withLock { $0 = server.channel }
+        return Task {
+            do {
+                try await server.executeThenClose { inbound in
+                    try await withThrowingDiscardingTaskGroup { group in
+                        for try await connection in inbound {
+                            group.addTask { await self.serve(connection) }
+                        }
+                    }
+                }
+            } catch {
+                self.logger.debug("IPC listener ended", metadata: ["error": "\(error)"])
+            }
+        }
+    }
+
+    /// Stops accepting; connections already open finish their current request.
+    public func close() {
+        let channel = boundChannel.withLock { $0 }
+        channel?.close(promise: nil)
+    }
+
+    private func serve(_ connection: FramedChannel.AsyncChannel) async {
+        let active = connectionCount.wrappingAdd(1, ordering: .relaxed).newValue
+        defer { connectionCount.wrappingSubtract(1, ordering: .relaxed) }
+        let connectionID = nextConnectionID.wrappingAdd(1, ordering: .relaxed).oldValue
+        do {
+            try await connection.executeThenClose { inbound, outbound in
+                let writer = FrameWriter(outbound: outbound)
+                guard active <= maximumClients else {
+                    try await writer.write(ResponseFrame(id: 0, response: .error(IPCFailure(.limitExceeded, "maild already serves \(maximumClients) clients (max_clients); try again later"))))
+                    return
+                }
+                let peer = try await PeerCredentials.of(connection.channel)
+                var session = ConnectionSession(peer: peer)
+                defer {
+                    if let client = session.client {
+                        Task { await self.handler.connectionClosed(client) }
+                    }
+                }
+                for try await buffer in inbound {
+                    let keepOpen = await handleFrame(buffer, session: &session, connectionID: connectionID, writer: writer)
+                    if !keepOpen { return }
+                }
+            }
+        } catch {
+            logger.debug("IPC connection ended", metadata: ["error": "\(error)"])
+        }
+    }
+
+    private struct ConnectionSession {
+        var peer: PeerCredentials
+        var client: ClientContext?
+    }
+
+    /// Returns false when the connection must close.
+    private func handleFrame(_ buffer: ByteBuffer, session: inout ConnectionSession, connectionID: UInt64, writer: FrameWriter) async -> Bool {
+        let frame: RequestFrame
+        do {
+            frame = try FrameCoding.decode(RequestFrame.self, from: buffer)
+        } catch {
+            // An unknown type or a bad body with a readable envelope gets an answer naming the
+            // request; a frame that is not even an envelope ends the connection.
+            if let header = try? FrameCoding.decode(EnvelopeHeader.self, from: buffer) {
+                let code: IPCFailure.Code = if case .unknownType = error { .unknownRequest } else { .badRequest }
+                try? await writer.write(ResponseFrame(id: header.id, response: .error(IPCFailure(code, "\(header.type): \(error)"))))
+                return true
+            }
+            try? await writer.write(ResponseFrame(id: 0, response: .error(IPCFailure(.badRequest, "\(error)"))))
+            return false
+        }
+        guard let client = session.client else {
+            guard case .hello(let hello) = frame.request else {
+                try? await writer.write(ResponseFrame(id: frame.id, response: .error(IPCFailure(.badRequest, "the first request must be hello"))))
+                return false
+            }
+            guard hello.protocolVersion == IPCProtocol.version else {
+                try? await writer.write(ResponseFrame(id: frame.id, response: .error(IPCFailure(.unsupportedVersion, IPCError.unsupportedVersion(client: hello.protocolVersion, server: IPCProtocol.version).description))))
+                return false
+            }
+            guard let role = authorization.role(of: session.peer) else {
+                logger.notice("IPC client refused", metadata: ["uid": "\(session.peer.uid)", "pid": "\(session.peer.pid)"])
+                try? await writer.write(ResponseFrame(id: frame.id, response: .error(IPCFailure(.permissionDenied, "uid \(session.peer.uid) may not use maild: ask an administrator to add the user to maild's client group"))))
+                return false
+            }
+            session.client = ClientContext(connectionID: connectionID, peer: session.peer, role: role)
+            let reply = HelloReply(server: "maild", uid: session.peer.uid, admin: role == .admin)
+            return (try? await writer.write(ResponseFrame(id: frame.id, response: .hello(reply)))) != nil
+        }
+        let response: IPCResponse
+        switch frame.request {
+        case .hello:
+            response = .error(IPCFailure(.badRequest, "hello was already said on this connection"))
+        case .watch(let reference):
+            let id = frame.id
+            response = await handler.watch(jobID: reference.jobID, from: client) { status in
+                try await writer.write(ResponseFrame(id: id, response: .event(status)))
+            }
+        default:
+            response = await handler.handle(frame.request, from: client)
+        }
+        return (try? await writer.write(ResponseFrame(id: frame.id, response: response))) != nil
+    }
+}
+
+/// Encodes and writes answers; shared by the request loop and a watch's event pushes.
+struct FrameWriter: Sendable {
+    let outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>
+
+    func write(_ frame: ResponseFrame) async throws {
+        try await outbound.write(FrameCoding.encode(frame))
+    }
+}

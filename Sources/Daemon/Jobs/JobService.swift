@@ -1,0 +1,232 @@
+import Foundation
+import IPC
+import Logging
+import Message
+import Queue
+import Synchronization
+
+/// The job logic behind the control socket: submissions, status, control and reports, with
+/// the ownership rules applied to every request that names a job.
+public final class JobService: IPCRequestHandling {
+    private let store: StoreAccess
+    private let hub: ProgressHub
+    private let settings: SettingsHolder
+    private let wakeScheduler: @Sendable () -> Void
+    private let verifier: AccountVerifier
+    private let logger: Logger
+    /// Uploads in progress, by connection: a vanished client's staging job is discarded.
+    private let openSubmissions = Mutex<[UInt64: Set<Int64>]>([:])
+
+    init(store: StoreAccess, settings: SettingsHolder, logger: Logger, wakeScheduler: @escaping @Sendable () -> Void) {
+        self.store = store
+        self.hub = ProgressHub(store: store)
+        self.settings = settings
+        self.wakeScheduler = wakeScheduler
+        self.verifier = AccountVerifier(settings: settings, logger: logger)
+        self.logger = logger
+    }
+
+    public func handle(_ request: IPCRequest, from client: ClientContext) async -> IPCResponse {
+        do {
+            return try await dispatch(request, from: client)
+        } catch let failure as IPCFailure {
+            return .error(failure)
+        } catch let error as QueueError {
+            logger.error("queue error while serving \(request.type)", metadata: ["error": "\(error)"])
+            return .error(IPCFailure(.unavailable, "maild could not complete \(request.type): \(error)"))
+        } catch {
+            logger.error("error while serving \(request.type)", metadata: ["error": "\(error)"])
+            return .error(IPCFailure(.internalError, "maild could not complete \(request.type): \(error)"))
+        }
+    }
+
+    private func dispatch(_ request: IPCRequest, from client: ClientContext) async throws -> IPCResponse {
+        switch request {
+        case .hello:
+            throw IPCFailure(.badRequest, "hello was already said")
+        case .submitBegin(let begin):
+            return try await submitBegin(begin, from: client)
+        case .submitChunk(let chunk):
+            return try await submitChunk(chunk, from: client)
+        case .submitCommit(let commit):
+            return try await submitCommit(commit, from: client)
+        case .submitAbort(let reference):
+            try requireOpenSubmission(reference.jobID, client)
+            try await store.run { try $0.abandonSubmission(jobID: reference.jobID) }
+            openSubmissions.withLock { _ = $0[client.connectionID]?.remove(reference.jobID) }
+            return .job(try await visibleStatusOrPlaceholder(reference.jobID))
+        case .status(let reference):
+            return .job(try await authorizedStatus(reference.jobID, client))
+        case .list(let list):
+            let owner: uid_t? = client.role == .admin ? nil : uid_t(client.peer.uid)
+            let jobs = try await store.run { store in
+                try store.jobs(ownerUID: owner, includeFinished: list.includeFinished).compactMap { job -> JobStatus? in
+                    guard let state = JobStatusMapping.wireState(job.state) else { return nil }
+                    return JobStatusMapping.status(job, counts: try store.counts(jobID: job.id), state: state)
+                }
+            }
+            return .jobs(jobs)
+        case .watch:
+            throw IPCFailure(.badRequest, "watch is served by the connection loop")
+        case .pause(let pause):
+            _ = try await authorizedStatus(pause.jobID, client)
+            let reason = pause.reason ?? "paused by uid \(client.peer.uid)"
+            try await store.run { try $0.pause(jobID: pause.jobID, reason: reason) }
+            logger.info("job paused", metadata: ["job_id": "\(pause.jobID)", "reason": "\(reason)"])
+            return .job(try await freshStatus(pause.jobID))
+        case .resume(let reference):
+            _ = try await authorizedStatus(reference.jobID, client)
+            try await store.run { try $0.resume(jobID: reference.jobID) }
+            logger.info("job resumed", metadata: ["job_id": "\(reference.jobID)"])
+            wakeScheduler()
+            return .job(try await freshStatus(reference.jobID))
+        case .cancel(let reference):
+            _ = try await authorizedStatus(reference.jobID, client)
+            try await store.run { try $0.cancel(jobID: reference.jobID) }
+            logger.info("job cancelled", metadata: ["job_id": "\(reference.jobID)"])
+            return .job(try await freshStatus(reference.jobID))
+        case .retryFailed(let reference):
+            _ = try await authorizedStatus(reference.jobID, client)
+            let count = try await store.run { try $0.retryFailed(jobID: reference.jobID) }
+            logger.info("failed recipients queued again", metadata: ["job_id": "\(reference.jobID)", "count": "\(count)"])
+            wakeScheduler()
+            return .job(try await freshStatus(reference.jobID))
+        case .report(let report):
+            _ = try await authorizedStatus(report.jobID, client)
+            let limit = min(max(report.limit, 1), 10_000)
+            let rows = try await store.run { try $0.recipients(jobID: report.jobID, afterID: report.afterRecipientID, limit: limit) }
+            let page = rows.map { row in
+                ReportRow(recipientID: row.id, address: row.address, state: row.state.rawValue, attempts: row.attempts,
+                          lastClass: row.lastClass?.rawValue, lastStage: row.lastStage, lastCode: row.lastCode,
+                          lastEnhancedCode: row.lastEnhanced, lastText: row.lastText, updatedAt: row.updatedAt)
+            }
+            return .report(ReportPage(rows: page, nextAfterRecipientID: rows.count == limit ? rows.last?.id : nil))
+        case .verify(let verify):
+            guard client.role == .admin else {
+                throw IPCFailure(.permissionDenied, "verify needs an admin: it connects with the account's secret")
+            }
+            return .verified(await verifier.verify(account: verify.account))
+        }
+    }
+
+    public func watch(jobID: Int64, from client: ClientContext, emit: @Sendable (JobStatus) async throws -> Void) async -> IPCResponse {
+        do {
+            var last = try await authorizedStatus(jobID, client)
+            try await emit(last)
+            while !last.isFinished {
+                try await Task.sleep(for: .milliseconds(250))
+                guard let status = try await hub.status(of: jobID) else {
+                    throw IPCFailure(.notFound, "job \(jobID) no longer exists")
+                }
+                if status != last {
+                    last = status
+                    if !status.isFinished { try await emit(status) }
+                }
+            }
+            return .job(last)
+        } catch let failure as IPCFailure {
+            return .error(failure)
+        } catch {
+            return .error(IPCFailure(.unavailable, "watch of job \(jobID) ended: \(error)"))
+        }
+    }
+
+    public func connectionClosed(_ client: ClientContext) async {
+        let abandoned = openSubmissions.withLock { $0.removeValue(forKey: client.connectionID) } ?? []
+        for jobID in abandoned {
+            do {
+                try await store.run { try $0.abandonSubmission(jobID: jobID) }
+                logger.notice("client vanished mid-submit; upload discarded", metadata: ["job_id": "\(jobID)", "uid": "\(client.peer.uid)"])
+            } catch {
+                logger.error("could not discard an abandoned upload (it is removed at next start)", metadata: ["job_id": "\(jobID)", "error": "\(error)"])
+            }
+        }
+    }
+
+    // MARK: Submission
+
+    private func submitBegin(_ begin: SubmitBegin, from client: ClientContext) async throws -> IPCResponse {
+        let spec: CampaignSpec
+        do {
+            spec = try CampaignWire.decodeSpec(begin.spec)
+        } catch {
+            throw IPCFailure(.invalidCampaign, "campaign spec: \(error)")
+        }
+        let current = settings.current
+        guard current.configuration.accounts[spec.account] != nil else {
+            let known = current.configuration.accounts.keys.sorted().joined(separator: ", ")
+            throw IPCFailure(.invalidCampaign, "account \"\(spec.account)\" is not configured in \(current.configuration.path) (configured: \(known))")
+        }
+        do {
+            _ = try MessageComposer(spec: spec)
+        } catch {
+            throw IPCFailure(.invalidCampaign, "campaign cannot be rendered: \(error)")
+        }
+        let job = NewJob(idempotencyKey: begin.idempotencyKey, name: spec.name, account: spec.account, ownerUID: uid_t(client.peer.uid),
+                         ownerGID: gid_t(client.peer.gid), spec: begin.spec, sendAt: spec.sendAt)
+        let start = try await store.run { try $0.beginSubmission(job) }
+        switch start {
+        case .started(let jobID):
+            openSubmissions.withLock { $0[client.connectionID, default: []].insert(jobID) }
+            return .submitStarted(SubmitStarted(jobID: jobID, replay: false))
+        case .replay(let record):
+            guard Authorization.may(client.role, peer: client.peer, accessJobOwnedBy: UInt32(record.ownerUID)) else {
+                throw IPCFailure(.permissionDenied, "idempotency key \(begin.idempotencyKey ?? "") belongs to another user's job")
+            }
+            return .submitStarted(SubmitStarted(jobID: record.id, replay: true))
+        }
+    }
+
+    private func submitChunk(_ chunk: SubmitChunk, from client: ClientContext) async throws -> IPCResponse {
+        try requireOpenSubmission(chunk.jobID, client)
+        guard chunk.recipients.count <= IPCLimits.maximumRecipientsPerChunk else {
+            throw IPCFailure(.limitExceeded, "a chunk may hold at most \(IPCLimits.maximumRecipientsPerChunk) recipients, this one has \(chunk.recipients.count)")
+        }
+        let recipients = chunk.recipients.map(CampaignWire.newRecipient)
+        let result = try await store.run { try $0.appendRecipients(jobID: chunk.jobID, recipients) }
+        return .chunkAccepted(ChunkAccepted(inserted: result.inserted, duplicates: result.duplicates))
+    }
+
+    private func submitCommit(_ commit: SubmitCommit, from client: ClientContext) async throws -> IPCResponse {
+        try requireOpenSubmission(commit.jobID, client)
+        let record = try await store.run {
+            try $0.commitSubmission(jobID: commit.jobID)
+        }
+        openSubmissions.withLock { _ = $0[client.connectionID]?.remove(commit.jobID) }
+        logger.info("job submitted", metadata: ["job_id": "\(record.id)", "account": "\(record.account)", "recipients": "\(record.recipientCount)", "uid": "\(client.peer.uid)"])
+        wakeScheduler()
+        return .job(try await freshStatus(record.id))
+    }
+
+    private func requireOpenSubmission(_ jobID: Int64, _ client: ClientContext) throws {
+        let open = openSubmissions.withLock { $0[client.connectionID]?.contains(jobID) ?? false }
+        guard open else {
+            throw IPCFailure(.invalidState, "job \(jobID) is not an upload open on this connection (uploads cannot be resumed from another connection)")
+        }
+    }
+
+    // MARK: Status and ownership
+
+    private func authorizedStatus(_ jobID: Int64, _ client: ClientContext) async throws -> JobStatus {
+        guard let status = try await hub.status(of: jobID) else {
+            throw IPCFailure(.notFound, "no job \(jobID)")
+        }
+        guard Authorization.may(client.role, peer: client.peer, accessJobOwnedBy: status.ownerUID) else {
+            // The same answer as for a missing job: another user's job ids are not disclosed.
+            throw IPCFailure(.notFound, "no job \(jobID)")
+        }
+        return status
+    }
+
+    private func freshStatus(_ jobID: Int64) async throws -> JobStatus {
+        await hub.invalidate(jobID)
+        guard let status = try await hub.status(of: jobID) else { throw IPCFailure(.notFound, "no job \(jobID)") }
+        return status
+    }
+
+    private func visibleStatusOrPlaceholder(_ jobID: Int64) async throws -> JobStatus {
+        if let status = try await hub.status(of: jobID) { return status }
+        return JobStatus(jobID: jobID, name: "", account: "", ownerUID: 0, state: .cancelled, pauseReason: "upload aborted",
+                         counts: IPC.RecipientCounts(), duplicates: 0, createdAt: Date(), sendAt: nil, startedAt: nil, finishedAt: Date())
+    }
+}

@@ -1,0 +1,95 @@
+import Foundation
+import NIOCore
+import NIOPosix
+
+/// mailctl's side of the connection: one request at a time, answers matched by id.
+///
+/// Scoped (``withConnection(socketPath:client:_:)``) so the socket is always closed, whatever
+/// the command does.
+public struct IPCClient: ~Copyable {
+    private var inbound: NIOAsyncChannelInboundStream<ByteBuffer>.AsyncIterator
+    private let outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>
+    private var nextID: UInt64 = 1
+    /// The daemon's answer to hello.
+    public private(set) var server: HelloReply?
+
+    private init(inbound: NIOAsyncChannelInboundStream<ByteBuffer>, outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>) {
+        self.inbound = inbound.makeAsyncIterator()
+        self.outbound = outbound
+    }
+
+    /// Connects, says hello, runs `body`, closes.
+    public static func withConnection<Result: Sendable>(
+        socketPath: String,
+        client: String = "mailctl",
+        _ body: (inout IPCClient) async throws -> Result
+    ) async throws -> Result {
+        let channel: FramedChannel.AsyncChannel
+        do {
+            channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+                .connect(unixDomainSocketPath: socketPath) { channel in
+                    FramedChannel.configure(channel)
+                }
+        } catch {
+            throw IPCError.daemonUnreachable(socketPath: socketPath, detail: Self.describe(error), hint: Self.hint(for: error, socketPath: socketPath))
+        }
+        return try await channel.executeThenClose { inbound, outbound in
+            var connection = IPCClient(inbound: inbound, outbound: outbound)
+            let reply = try await connection.call(.hello(Hello(client: client)))
+            guard case .hello(let hello) = reply else {
+                throw IPCError.unexpectedResponse(expected: "hello", received: reply.type)
+            }
+            connection.server = hello
+            return try await body(&connection)
+        }
+    }
+
+    /// Sends a request and returns its answer; an error answer is thrown as
+    /// ``IPCError/remote(_:)``.
+    public mutating func call(_ request: IPCRequest) async throws -> IPCResponse {
+        let id = try await send(request)
+        let frame = try await next()
+        guard frame.id == id else {
+            throw IPCError.malformedFrame(detail: "answer for request \(frame.id) while waiting for \(id)")
+        }
+        if case .error(let failure) = frame.response {
+            throw IPCError.remote(failure)
+        }
+        return frame.response
+    }
+
+    /// Sends without waiting, for watch whose answers are a stream.
+    public mutating func send(_ request: IPCRequest) async throws -> UInt64 {
+        let id = nextID
+        nextID += 1
+        try await outbound.write(FrameCoding.encode(RequestFrame(id: id, request: request)))
+        return id
+    }
+
+    /// The next frame from the daemon.
+    public mutating func next() async throws -> ResponseFrame {
+        guard let buffer = try await inbound.next() else {
+            throw IPCError.connectionClosed
+        }
+        return try FrameCoding.decode(ResponseFrame.self, from: buffer)
+    }
+
+    static func describe(_ error: any Error) -> String {
+        if let ioError = error as? IOError {
+            return String(cString: strerror(ioError.errnoCode))
+        }
+        return String(describing: error)
+    }
+
+    static func hint(for error: any Error, socketPath: String) -> String {
+        guard let ioError = error as? IOError else { return "" }
+        switch ioError.errnoCode {
+        case ENOENT, ECONNREFUSED:
+            return "Is maild running? (`systemctl status maild`; or pass --socket / set MAILD_SOCKET to the path in maild.conf)"
+        case EACCES, EPERM:
+            return "Your user may not use this socket: ask an administrator to add you to maild's client group."
+        default:
+            return ""
+        }
+    }
+}

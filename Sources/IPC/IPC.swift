@@ -1,1 +1,0 @@
-// The IPC module; see Package.swift for its role.

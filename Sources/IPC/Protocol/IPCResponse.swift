@@ -1,0 +1,106 @@
+/// What maild answers. Each answer travels as `{"id": N, "type": "<type>", "body": {...}}`
+/// with the id of the request it answers; a watch's progress comes as `event` frames with the
+/// watch request's id.
+public enum IPCResponse: Sendable, Equatable {
+    case hello(HelloReply)
+    case submitStarted(SubmitStarted)
+    case chunkAccepted(ChunkAccepted)
+    case job(JobStatus)
+    case jobs([JobStatus])
+    case event(JobStatus)
+    case report(ReportPage)
+    case verified(VerifyReply)
+    case error(IPCFailure)
+
+    public var type: String {
+        switch self {
+        case .hello: return "hello"
+        case .submitStarted: return "submit_started"
+        case .chunkAccepted: return "chunk_accepted"
+        case .job: return "job"
+        case .jobs: return "jobs"
+        case .event: return "event"
+        case .report: return "report"
+        case .verified: return "verified"
+        case .error: return "error"
+        }
+    }
+}
+
+public struct HelloReply: Codable, Sendable, Equatable {
+    public var protocolVersion: Int
+    public var server: String
+    /// Who the daemon thinks the client is (from SO_PEERCRED), and whether it is an admin.
+    public var uid: UInt32
+    public var admin: Bool
+
+    public init(protocolVersion: Int = IPCProtocol.version, server: String, uid: UInt32, admin: Bool) {
+        self.protocolVersion = protocolVersion
+        self.server = server
+        self.uid = uid
+        self.admin = admin
+    }
+}
+
+public struct SubmitStarted: Codable, Sendable, Equatable {
+    public var jobID: Int64
+    /// True when the idempotency key named a job already committed: the client stops and
+    /// reports that job instead of uploading again.
+    public var replay: Bool
+
+    public init(jobID: Int64, replay: Bool) {
+        self.jobID = jobID
+        self.replay = replay
+    }
+
+    enum CodingKeys: String, CodingKey { case jobID = "jobId", replay }
+}
+
+public struct ChunkAccepted: Codable, Sendable, Equatable {
+    public var inserted: Int
+    public var duplicates: Int
+
+    public init(inserted: Int, duplicates: Int) {
+        self.inserted = inserted
+        self.duplicates = duplicates
+    }
+}
+
+public struct VerifyReply: Codable, Sendable, Equatable {
+    public var account: String
+    public var ok: Bool
+    /// What the check found, in the words of `mailctl verify`.
+    public var summary: String
+
+    public init(account: String, ok: Bool, summary: String) {
+        self.account = account
+        self.ok = ok
+        self.summary = summary
+    }
+}
+
+/// A typed error answer: `code` for programs, `message` for operators.
+public struct IPCFailure: Codable, Sendable, Hashable, Error, CustomStringConvertible {
+    public enum Code: String, Codable, Sendable, Hashable {
+        case badRequest = "bad_request"
+        case unknownRequest = "unknown_request"
+        case unsupportedVersion = "unsupported_version"
+        case notFound = "not_found"
+        case permissionDenied = "permission_denied"
+        case invalidCampaign = "invalid_campaign"
+        case invalidState = "invalid_state"
+        case limitExceeded = "limit_exceeded"
+        case unavailable = "unavailable"
+        case internalError = "internal"
+    }
+
+    public var code: Code
+    public var message: String
+
+    public init(_ code: Code, _ message: String) {
+        self.code = code
+        self.message = message
+    }
+
+    public var description: String { message }
+}

@@ -1,0 +1,47 @@
+import ArgumentParser
+import Foundation
+import IPC
+
+/// Every recipient's outcome, paged from the daemon so a million-recipient report streams.
+struct ReportCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "report", abstract: "Print every recipient's outcome as CSV or JSON lines.")
+
+    enum Format: String, ExpressibleByArgument { case csv, json }
+
+    @OptionGroup var daemon: DaemonOptions
+    @Argument(help: "Job id.") var job: Int64
+    @Option(help: "csv (default) or json (one object per line).") var format: Format = .csv
+    @Option(help: "Only recipients in this state (sent, failed, deferred, ...).") var state: String?
+
+    func run() async throws {
+        try await daemon.withDaemon { client in
+            if format == .csv { writeOut("recipient_id,address,state,attempts,class,stage,code,enhanced_code,text,updated_at\n") }
+            var after: Int64 = 0
+            let dates = ISO8601DateFormatter()
+            while true {
+                let response = try await client.call(.report(ReportRequest(jobID: job, afterRecipientID: after)))
+                guard case .report(let page) = response else { throw IPCError.unexpectedResponse(expected: "report", received: response.type) }
+                var text = ""
+                for row in page.rows where state == nil || row.state == state {
+                    if format == .json {
+                        text += encodeJSONLine(row)
+                    } else {
+                        let fields = [String(row.recipientID), row.address, row.state, String(row.attempts), row.lastClass ?? "", row.lastStage ?? "",
+                                      row.lastCode.map(String.init) ?? "", row.lastEnhancedCode ?? "", row.lastText ?? "",
+                                      row.updatedAt.map { dates.string(from: $0) } ?? ""]
+                        text += fields.map(Self.csvField).joined(separator: ",") + "\n"
+                    }
+                }
+                writeOut(text)
+                guard let next = page.nextAfterRecipientID else { break }
+                after = next
+            }
+        }
+    }
+
+    /// RFC 4180: quote fields with commas, quotes or line breaks; double inner quotes.
+    static func csvField(_ value: String) -> String {
+        guard value.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return value }
+        return "\"" + value.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+    }
+}

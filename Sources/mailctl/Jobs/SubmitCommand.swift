@@ -1,0 +1,80 @@
+import ArgumentParser
+import Foundation
+import IPC
+import Message
+
+/// Validates a campaign, uploads it in chunks, and prints the job id once the daemon has
+/// committed it. Nothing is visible in the daemon until the commit: an interrupted submit
+/// leaves no partial job.
+struct SubmitCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "submit",
+        abstract: "Hand a campaign to maild; prints the job id.",
+        discussion: """
+        The job id goes to standard output (JOB=$(mailctl submit c.json)); details to standard \
+        error. A retried submit with the same --idempotency-key returns the job already \
+        created instead of a second one. Exit status: 0 submitted (with --watch: as watch), 1 \
+        validation or daemon error.
+        """
+    )
+
+    @OptionGroup var daemon: DaemonOptions
+    @Argument(help: "The campaign file (docs/campaign.md).") var campaign: String
+    @Flag(help: "Follow the job until it ends, like mailctl watch.") var watch = false
+    @Flag(help: "Print the job as JSON (with --watch: one JSON event per line).") var json = false
+    @Flag(name: .customLong("skip-invalid"), help: "Report and skip invalid recipient addresses instead of refusing the campaign.")
+    var skipInvalid = false
+    @Option(name: .customLong("idempotency-key"), help: "Reuse to make a retried submit safe (default: a new random key).")
+    var idempotencyKey: String?
+
+    func run() async throws {
+        let loaded: LoadedCampaign
+        var recipients: RecipientIterator
+        do {
+            loaded = try CampaignLoader(skipInvalid: skipInvalid).load(path: campaign)
+            recipients = try loaded.makeRecipientIterator()
+        } catch {
+            printError(error.description)
+            throw ExitCode(1)
+        }
+        for skipped in loaded.skipped { printError("mailctl: skipped \(skipped)") }
+        let spec = try IPCProtocol.makeEncoder().encode(loaded.spec)
+        let key = idempotencyKey ?? UUID().uuidString
+        let status: JobStatus = try await daemon.withDaemon { client in
+            let started = try await client.call(.submitBegin(SubmitBegin(spec: spec, idempotencyKey: key)))
+            guard case .submitStarted(let start) = started else {
+                throw IPCError.unexpectedResponse(expected: "submit_started", received: started.type)
+            }
+            if start.replay {
+                printError("mailctl: idempotency key \(key) was already used: job \(start.jobID) exists, nothing uploaded again")
+                return try await client.call(.status(JobReference(jobID: start.jobID))).job()
+            }
+            while true {
+                let chunk: [CampaignRecipient]
+                do {
+                    chunk = try recipients.next(upTo: IPCLimits.recipientsPerChunk)
+                } catch {
+                    _ = try? await client.call(.submitAbort(JobReference(jobID: start.jobID)))
+                    printError("\(error)")
+                    throw ExitCode(1)
+                }
+                if chunk.isEmpty { break }
+                let wire = chunk.map { WireRecipient(address: $0.address, name: $0.name, variables: $0.variables) }
+                _ = try await client.call(.submitChunk(SubmitChunk(jobID: start.jobID, recipients: wire)))
+            }
+            return try await client.call(.submitCommit(SubmitCommit(
+                jobID: start.jobID, duplicatesRemovedByClient: loaded.duplicateCount, skippedByClient: loaded.skippedCount))).job()
+        }
+        if json, !watch {
+            writeOut(encodeJSONLine(status))
+        } else if !json {
+            writeOut("\(status.jobID)\n")
+            printError("mailctl: job \(status.jobID) \(status.state.rawValue): \(status.counts.total) recipients"
+                       + " (\(loaded.duplicateCount + status.duplicates) duplicates collapsed, \(loaded.skippedCount + status.counts.skipped) skipped)")
+        }
+        if watch {
+            let final = try await WatchCommand.follow(job: status.jobID, daemon: daemon, json: json)
+            throw ExitCode(WatchCommand.exitCode(for: final))
+        }
+    }
+}

@@ -1,1 +1,0 @@
-print("maild: not built yet")

@@ -1,0 +1,140 @@
+/// The queue's migrations, compiled in so that maild never reads the source tree at run time.
+///
+/// Each `sql` is `migrations/<fileName>` byte for byte (a test checks it). Released migrations
+/// are immutable: add a new file and a new entry at the end, never edit a shipped one. To add
+/// one, write `migrations/NNNN_what.sql`, then paste it here between the delimiters, keeping the
+/// empty line before the closing delimiter so the text ends with a newline like the file does.
+public enum EmbeddedMigrations {
+    /// Every migration, in the order they apply.
+    public static let all: [QueueMigration] = [
+        QueueMigration(
+            identifier: "0001_initial",
+            fileName: "0001_initial.sql",
+            sql: #"""
+-- maild queue schema, migration 0001: jobs, their recipients, and every delivery attempt.
+--
+-- Released migrations are immutable: never edit this file once it has shipped; add a new
+-- numbered migration instead. Sources/Queue/Migrations/EmbeddedMigrations.swift holds the same
+-- text byte for byte (a test checks it), because maild must not read the source tree at run time.
+--
+-- Every time is Unix milliseconds (UTC) in an INTEGER column.
+
+-- One row per submitted campaign. 'staging' rows are uploads in progress: invisible to
+-- operators, deleted at startup, flipped to 'queued' or 'scheduled' by the commit.
+CREATE TABLE jobs (
+    id INTEGER PRIMARY KEY,
+    idempotency_key TEXT UNIQUE,
+    name TEXT NOT NULL,
+    account TEXT NOT NULL,
+    owner_uid INTEGER NOT NULL,
+    owner_gid INTEGER NOT NULL,
+    state TEXT NOT NULL CHECK (state IN
+        ('staging', 'queued', 'scheduled', 'running', 'paused', 'completed', 'cancelled')),
+    pause_reason TEXT,
+    spec BLOB NOT NULL,
+    recipient_count INTEGER NOT NULL DEFAULT 0,
+    duplicate_count INTEGER NOT NULL DEFAULT 0,
+    skipped_count INTEGER NOT NULL DEFAULT 0,
+    send_at INTEGER,
+    created_at INTEGER NOT NULL,
+    started_at INTEGER,
+    finished_at INTEGER,
+    updated_at INTEGER NOT NULL
+);
+
+-- The scheduler asks "which jobs are running on account X" many times a second.
+CREATE INDEX jobs_by_state_account ON jobs (state, account);
+
+-- One row per distinct address of a job. seq is the order of the recipient list, 1-based.
+CREATE TABLE recipients (
+    id INTEGER PRIMARY KEY,
+    job_id INTEGER NOT NULL REFERENCES jobs (id) ON DELETE CASCADE,
+    seq INTEGER NOT NULL,
+    address TEXT NOT NULL,
+    normalized_address TEXT NOT NULL,
+    domain TEXT NOT NULL,
+    name TEXT,
+    variables TEXT,
+    state TEXT NOT NULL CHECK (state IN
+        ('pending', 'sending', 'sent', 'deferred', 'failed', 'skipped', 'cancelled')),
+    attempts INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at INTEGER,
+    last_class TEXT,
+    last_code INTEGER,
+    last_enhanced TEXT,
+    last_text TEXT,
+    last_stage TEXT,
+    last_rule TEXT,
+    sent_at INTEGER,
+    updated_at INTEGER NOT NULL,
+    -- A list that names the same mailbox twice sends once: INSERT OR IGNORE relies on this.
+    UNIQUE (job_id, normalized_address)
+);
+
+-- Counts per state, cancel, retry-failed and "is anything left" all read this index only.
+CREATE INDEX recipients_by_job_state ON recipients (job_id, state, seq);
+
+-- The history of every attempt, for `mailctl report` and for operators' questions.
+CREATE TABLE attempts (
+    id INTEGER PRIMARY KEY,
+    recipient_id INTEGER NOT NULL REFERENCES recipients (id) ON DELETE CASCADE,
+    job_id INTEGER NOT NULL,
+    account TEXT NOT NULL,
+    provider TEXT NOT NULL,
+    at INTEGER NOT NULL,
+    stage TEXT,
+    code INTEGER,
+    enhanced TEXT,
+    text TEXT,
+    class TEXT,
+    rule TEXT,
+    duration_ms INTEGER NOT NULL DEFAULT 0
+);
+
+CREATE INDEX attempts_by_recipient ON attempts (recipient_id, at);
+
+"""#
+        ),
+        QueueMigration(
+            identifier: "0002_suppression_and_send_log",
+            fileName: "0002_suppression_and_send_log.sql",
+            sql: #"""
+-- maild queue schema, migration 0002: the suppression list, the send log behind rolling-window
+-- throttles, and the index the scheduler claims recipients through.
+--
+-- Released migrations are immutable: never edit this file once it has shipped; add a new
+-- numbered migration instead. Every time is Unix milliseconds (UTC) in an INTEGER column.
+
+-- Addresses that must never be mailed again (hard bounces, operator requests). The key is the
+-- normalized address, the same form recipients.normalized_address holds.
+CREATE TABLE suppression (
+    address TEXT NOT NULL PRIMARY KEY,
+    reason TEXT NOT NULL,
+    class TEXT,
+    job_id INTEGER,
+    at INTEGER NOT NULL
+) WITHOUT ROWID;
+
+-- One row per message handed to a provider, so that "at most 500 per day on this account"
+-- still holds after a restart. Pruned by age.
+CREATE TABLE send_log (
+    id INTEGER PRIMARY KEY,
+    account TEXT NOT NULL,
+    provider TEXT NOT NULL,
+    at INTEGER NOT NULL
+);
+
+CREATE INDEX send_log_by_account ON send_log (account, at);
+CREATE INDEX send_log_by_provider ON send_log (provider, at);
+CREATE INDEX send_log_by_time ON send_log (at);
+
+-- "The next due recipients of running job J, in list order": only rows still waiting are in
+-- this partial index, so it shrinks as a campaign progresses and a claim stops after LIMIT rows.
+-- Queries must repeat the WHERE clause word for word for SQLite to use it.
+CREATE INDEX recipients_due ON recipients (job_id, seq, next_attempt_at)
+    WHERE state IN ('pending', 'deferred');
+
+"""#
+        ),
+    ]
+}

@@ -1,1 +1,0 @@
-// The Queue module; see Package.swift for its role.

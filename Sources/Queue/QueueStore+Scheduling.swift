@@ -1,0 +1,131 @@
+import Foundation
+import GRDB
+
+/// The scheduler's side: start jobs, claim due recipients, give claims back, close finished jobs.
+extension QueueStore {
+    /// queued -> running, and scheduled -> running once `send_at <= now`. Returns the started ids.
+    @discardableResult
+    public func startDueJobs(now: Date = Date()) throws -> [Int64] {
+        try write("starting due jobs") { db in
+            let nowMillis = QueueTime.millis(now)
+            let ids = try Int64.fetchAll(
+                db, sql: """
+                    SELECT id FROM jobs
+                    WHERE state = 'queued' OR (state = 'scheduled' AND (send_at IS NULL OR send_at <= ?))
+                    ORDER BY id
+                    """,
+                arguments: [nowMillis])
+            for id in ids {
+                try db.execute(
+                    sql: "UPDATE jobs SET state = 'running', started_at = COALESCE(started_at, ?), updated_at = ? WHERE id = ?",
+                    arguments: [nowMillis, nowMillis, id])
+            }
+            return ids
+        }
+    }
+
+    /// Claims up to `limit` due recipients of running jobs on `account`, oldest job first and in
+    /// list order, and marks them `sending` in the same transaction so no other worker gets them.
+    /// Due means pending, or deferred with `next_attempt_at <= now`.
+    public func claimDueRecipients(account: String, now: Date = Date(), limit: Int) throws -> [ClaimedRecipient] {
+        guard limit > 0 else { return [] }
+        return try write("claiming recipients for account \(account)") { db in
+            let nowMillis = QueueTime.millis(now)
+            let jobIDs = try Int64.fetchAll(
+                db, sql: "SELECT id FROM jobs WHERE state = 'running' AND account = ? ORDER BY id", arguments: [account])
+            // Per job, so each query walks the partial index recipients_due in seq order and stops at LIMIT.
+            let select = try db.cachedStatement(sql: """
+                SELECT id, job_id, address, domain, name, variables, attempts FROM recipients
+                WHERE job_id = ? AND state IN ('pending', 'deferred')
+                  AND (state = 'pending' OR next_attempt_at <= ?)
+                ORDER BY seq LIMIT ?
+                """)
+            let mark = try db.cachedStatement(sql: "UPDATE recipients SET state = 'sending', updated_at = ? WHERE id = ?")
+            var claimed: [ClaimedRecipient] = []
+            for jobID in jobIDs where claimed.count < limit {
+                let rows = try Row.fetchAll(select, arguments: [jobID, nowMillis, limit - claimed.count])
+                for row in rows {
+                    let recipient = ClaimedRecipient(
+                        id: row["id"], jobID: row["job_id"], address: row["address"], domain: row["domain"],
+                        name: row["name"], variables: row["variables"], attempts: row["attempts"])
+                    try mark.execute(arguments: [nowMillis, recipient.id])
+                    claimed.append(recipient)
+                }
+            }
+            return claimed
+        }
+    }
+
+    /// Gives claims back without spending an attempt (shutdown, or a throttle closed before the
+    /// message was sent). Recipients of cancelled jobs become cancelled. Returns how many changed.
+    @discardableResult
+    public func releaseClaims(_ recipientIDs: [Int64], now: Date = Date()) throws -> Int {
+        guard !recipientIDs.isEmpty else { return 0 }
+        return try write("releasing claimed recipients") { db in
+            let statement = try db.cachedStatement(sql: """
+                UPDATE recipients
+                SET state = CASE WHEN (SELECT state FROM jobs WHERE jobs.id = recipients.job_id) = 'cancelled'
+                                 THEN 'cancelled' ELSE 'pending' END,
+                    updated_at = ?
+                WHERE id = ? AND state = 'sending'
+                """)
+            var changed = 0
+            for id in recipientIDs {
+                try statement.execute(arguments: [QueueTime.millis(now), id])
+                changed += db.changesCount
+            }
+            return changed
+        }
+    }
+
+    /// At startup: every recipient left `sending` by a crash goes back to pending (no attempt
+    /// spent). A message may then be sent twice if the crash came after the relay accepted it
+    /// and before the outcome was committed; group commit keeps that window to milliseconds.
+    @discardableResult
+    public func recoverInFlight(now: Date = Date()) throws -> Int {
+        try write("recovering in-flight recipients") { db in
+            try db.execute(
+                sql: """
+                    UPDATE recipients
+                    SET state = CASE WHEN (SELECT state FROM jobs WHERE jobs.id = recipients.job_id) = 'cancelled'
+                                     THEN 'cancelled' ELSE 'pending' END,
+                        updated_at = ?
+                    WHERE state = 'sending'
+                    """,
+                arguments: [QueueTime.millis(now)])
+            return db.changesCount
+        }
+    }
+
+    /// Running jobs with no recipient pending, sending or deferred become completed. Returns
+    /// their ids so the daemon can announce them.
+    @discardableResult
+    public func finishCompletedJobs(now: Date = Date()) throws -> [Int64] {
+        try write("finishing completed jobs") { db in
+            let nowMillis = QueueTime.millis(now)
+            let ids = try Int64.fetchAll(db, sql: """
+                SELECT id FROM jobs WHERE state = 'running' AND NOT EXISTS (
+                    SELECT 1 FROM recipients WHERE recipients.job_id = jobs.id
+                      AND recipients.state IN ('pending', 'sending', 'deferred'))
+                ORDER BY id
+                """)
+            for id in ids {
+                try db.execute(sql: "UPDATE jobs SET state = 'completed', finished_at = ?, updated_at = ? WHERE id = ?",
+                               arguments: [nowMillis, nowMillis, id])
+            }
+            return ids
+        }
+    }
+
+    /// The earliest `next_attempt_at` among deferred recipients of running jobs on `account`, so
+    /// the scheduler can sleep until then instead of polling.
+    public func nextDeferredAttempt(account: String) throws -> Date? {
+        try read("reading the next retry time") { db in
+            let millis = try Int64.fetchOne(db, sql: """
+                SELECT MIN(r.next_attempt_at) FROM recipients r JOIN jobs j ON j.id = r.job_id
+                WHERE j.state = 'running' AND j.account = ? AND r.state = 'deferred'
+                """, arguments: [account])
+            return QueueTime.date(millis)
+        }
+    }
+}

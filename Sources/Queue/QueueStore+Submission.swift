@@ -1,0 +1,166 @@
+import Foundation
+import GRDB
+import GRDBSQLite
+
+/// Submitting a job: streamed in chunks, visible only once committed.
+///
+/// A campaign of a million recipients arrives over IPC in chunks; each chunk is its own
+/// transaction so that memory stays flat, and the job stays `staging` (invisible, deleted at
+/// startup) until `commitSubmission` flips it in one last transaction.
+extension QueueStore {
+    /// Starts a submission, or reports a replay if a committed job already has this idempotency key.
+    public func beginSubmission(_ job: NewJob, now: Date = Date()) throws -> SubmissionStart {
+        try write("starting a submission") { db in
+            if let key = job.idempotencyKey,
+               let existing = try JobRecord.fetchOne(db, sql: "SELECT * FROM jobs WHERE idempotency_key = ?", arguments: [key]) {
+                guard existing.state != .staging else {
+                    throw QueueError.submissionInProgress(idempotencyKey: key, jobID: existing.id)
+                }
+                return .replay(existing)
+            }
+            let nowMillis = QueueTime.millis(now)
+            try db.execute(
+                sql: """
+                    INSERT INTO jobs (idempotency_key, name, account, owner_uid, owner_gid, state, spec, send_at,
+                                      created_at, updated_at)
+                    VALUES (?, ?, ?, ?, ?, 'staging', ?, ?, ?, ?)
+                    """,
+                arguments: [job.idempotencyKey, job.name, job.account, Int64(job.ownerUID), Int64(job.ownerGID), job.spec,
+                            job.sendAt.map(QueueTime.millis), nowMillis, nowMillis])
+            return .started(jobID: db.lastInsertedRowID)
+        }
+    }
+
+    /// Adds one chunk of recipients to a staging job in one transaction. Addresses already in
+    /// the job (same normalized form) are dropped and counted as duplicates.
+    @discardableResult
+    public func appendRecipients(jobID: Int64, _ recipients: [NewRecipient], now: Date = Date()) throws -> AppendResult {
+        try write("adding recipients to job \(jobID)") { db in
+            guard let job = try jobRow(db, jobID) else { throw QueueError.jobNotFound(jobID: jobID) }
+            guard job.state == .staging else {
+                throw QueueError.invalidTransition(jobID: jobID, state: job.state, operation: "add recipients to")
+            }
+            let nowMillis = QueueTime.millis(now)
+            // One prepared statement, arguments bound without per-row allocation of records:
+            // a million rows insert in seconds.
+            let insert = try db.cachedStatement(sql: """
+                INSERT OR IGNORE INTO recipients
+                    (job_id, seq, address, normalized_address, domain, name, variables, state, last_text, updated_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """)
+            var seq = Int64(job.recipientCount)
+            var inserted = 0
+            var skipped = 0
+            // Bound through the C API: GRDB's StatementArguments allocate per row, which costs
+            // seconds over a million recipients.
+            let raw = insert.sqliteStatement
+            for recipient in recipients {
+                let next = seq + 1
+                sqlite3_reset(raw)
+                sqlite3_bind_int64(raw, 1, jobID)
+                sqlite3_bind_int64(raw, 2, next)
+                Self.bind(raw, 3, recipient.address)
+                Self.bind(raw, 4, recipient.normalizedAddress)
+                Self.bind(raw, 5, recipient.domain)
+                Self.bind(raw, 6, recipient.name)
+                Self.bind(raw, 7, recipient.variables)
+                Self.bind(raw, 8, recipient.skipReason == nil ? "pending" : "skipped")
+                Self.bind(raw, 9, recipient.skipReason)
+                sqlite3_bind_int64(raw, 10, nowMillis)
+                let code = sqlite3_step(raw)
+                guard code == SQLITE_DONE else {
+                    sqlite3_reset(raw)
+                    throw DatabaseError(resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(db.sqliteConnection)))
+                }
+                if sqlite3_changes(db.sqliteConnection) > 0 {
+                    seq = next
+                    inserted += 1
+                    if recipient.skipReason != nil { skipped += 1 }
+                }
+            }
+            sqlite3_reset(raw)
+            sqlite3_clear_bindings(raw)
+            let duplicates = recipients.count - inserted
+            try db.execute(
+                sql: """
+                    UPDATE jobs SET recipient_count = recipient_count + ?, duplicate_count = duplicate_count + ?,
+                                    skipped_count = skipped_count + ?, updated_at = ?
+                    WHERE id = ?
+                    """,
+                arguments: [inserted, duplicates, skipped, nowMillis, jobID])
+            return AppendResult(inserted: inserted, duplicates: duplicates)
+        }
+    }
+
+    /// Makes a staging job real: `queued`, or `scheduled` if its send time is in the future.
+    /// Recipients on the suppression list become `skipped` here, in the same transaction.
+    @discardableResult
+    public func commitSubmission(jobID: Int64, now: Date = Date()) throws -> JobRecord {
+        try write("committing job \(jobID)") { db in
+            guard let job = try jobRow(db, jobID) else { throw QueueError.jobNotFound(jobID: jobID) }
+            guard job.state == .staging else {
+                throw QueueError.invalidTransition(jobID: jobID, state: job.state, operation: "commit")
+            }
+            let nowMillis = QueueTime.millis(now)
+            // Driven by the (small) suppression list, each entry a lookup in UNIQUE(job_id, normalized_address).
+            try db.execute(
+                sql: """
+                    UPDATE recipients SET state = 'skipped', last_text = 'suppressed: ' || (
+                        SELECT reason FROM suppression WHERE suppression.address = recipients.normalized_address),
+                        updated_at = ?
+                    WHERE job_id = ? AND state = 'pending'
+                      AND normalized_address IN (SELECT address FROM suppression)
+                    """,
+                arguments: [nowMillis, jobID])
+            let suppressed = db.changesCount
+            let state: JobState = if let sendAt = job.sendAt, sendAt > now { .scheduled } else { .queued }
+            try db.execute(
+                sql: "UPDATE jobs SET state = ?, skipped_count = skipped_count + ?, updated_at = ? WHERE id = ?",
+                arguments: [state.rawValue, suppressed, nowMillis, jobID])
+            return try visibleJob(db, jobID)
+        }
+    }
+
+    /// Drops a staging job and its recipients (the client went away or sent an invalid list).
+    public func abandonSubmission(jobID: Int64) throws {
+        try write("abandoning submission \(jobID)") { db in
+            guard let job = try jobRow(db, jobID) else { return }
+            guard job.state == .staging else {
+                throw QueueError.invalidTransition(jobID: jobID, state: job.state, operation: "abandon the submission of")
+            }
+            try deleteStaging(db, jobIDs: [jobID])
+        }
+    }
+
+    /// At startup: deletes every staging job left by uploads a crash interrupted. Returns their ids.
+    @discardableResult
+    public func discardStaleSubmissions() throws -> [Int64] {
+        try write("discarding unfinished submissions") { db in
+            let ids = try Int64.fetchAll(db, sql: "SELECT id FROM jobs WHERE state = 'staging' ORDER BY id")
+            try deleteStaging(db, jobIDs: ids)
+            return ids
+        }
+    }
+
+    /// SQLITE_TRANSIENT: SQLite copies the bytes, so the Swift string may go away after the call.
+    private static let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
+
+    private static func bind(_ statement: OpaquePointer?, _ index: Int32, _ text: String?) {
+        guard var utf8 = text else {
+            sqlite3_bind_null(statement, index)
+            return
+        }
+        utf8.withUTF8 { bytes in
+            _ = bytes.withMemoryRebound(to: CChar.self) { chars in
+                sqlite3_bind_text(statement, index, chars.baseAddress, Int32(chars.count), transient)
+            }
+        }
+    }
+
+    private func deleteStaging(_ db: Database, jobIDs: [Int64]) throws {
+        for id in jobIDs {
+            try db.execute(sql: "DELETE FROM recipients WHERE job_id = ?", arguments: [id])
+            try db.execute(sql: "DELETE FROM jobs WHERE id = ? AND state = 'staging'", arguments: [id])
+        }
+    }
+}

@@ -107,7 +107,7 @@ let package = Package(
         .executableTarget(
             name: "mailctl",
             dependencies: [
-                "SMTP", "SMTPServer", "Delivery", "Message", "IPC",
+                "SMTP", "SMTPServer", "Delivery", "Message", "IPC", "DKIM",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

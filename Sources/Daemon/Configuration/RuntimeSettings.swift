@@ -1,3 +1,4 @@
+import DKIM
 import Delivery
 import Foundation
 import SMTP
@@ -14,6 +15,8 @@ public struct RuntimeSettings: Sendable {
     public var retryPolicy: RetryPolicy
     public var providers: ProviderTable
     public var accountLimits: [String: ThrottleLimits]
+    /// DKIM signers by account; keys are parsed once here, never per message.
+    public var dkimSigners: [String: DKIMSigner]
 
     public static func make(_ configuration: DaemonConfiguration) throws(ConfigurationError) -> RuntimeSettings {
         var problems: [ConfigurationProblem] = []
@@ -30,7 +33,16 @@ public struct RuntimeSettings: Sendable {
         }
         var contexts: [String: TLSContext] = [:]
         var limits: [String: ThrottleLimits] = [:]
+        var signers: [String: DKIMSigner] = [:]
         for (name, account) in configuration.accounts {
+            if let dkim = account.dkim {
+                do {
+                    let key = try DKIMSigningKey(pemFile: dkim.keyFile)
+                    signers[name] = try DKIMSigner(domain: dkim.domain, selector: dkim.selector, key: key)
+                } catch {
+                    problems.append(ConfigurationProblem(file: path, line: nil, "[account \(name)] DKIM: \(error)"))
+                }
+            }
             if account.tlsMode != .none {
                 do {
                     contexts[name] = try TLSContext.client(caFile: account.caFile, verifiesPeer: !account.insecure)
@@ -71,7 +83,7 @@ public struct RuntimeSettings: Sendable {
         }
         guard problems.isEmpty else { throw ConfigurationError(problems: problems) }
         return RuntimeSettings(configuration: configuration, classifier: classifier, tlsContexts: contexts, unsubscribeSecret: secret,
-                               retryPolicy: retry, providers: providers, accountLimits: limits)
+                               retryPolicy: retry, providers: providers, accountLimits: limits, dkimSigners: signers)
     }
 }
 

@@ -1,3 +1,4 @@
+import DKIM
 import Delivery
 import Foundation
 import Logging
@@ -125,7 +126,7 @@ struct AccountWorker: Sendable {
     /// Renders and sends one message, and decides what its reply means.
     private func deliver(_ recipient: ClaimedRecipient, over connection: SMTPConnection, provider: String, settings: RuntimeSettings) async -> Delivered {
         let started = Date()
-        let message: RenderedMessage
+        var message: RenderedMessage
         var firstAttemptAt = started
         do {
             let job = try await engine.composers.context(jobID: recipient.jobID, store: engine.store)
@@ -134,6 +135,9 @@ struct AccountWorker: Sendable {
                 recipient: CampaignWire.campaignRecipient(recipient),
                 context: RenderContext(jobID: recipient.jobID, recipientID: recipient.id, date: started,
                                        unsubscribeSecret: settings.unsubscribeSecret, hostname: settings.configuration.hostname))
+            if let signer = settings.dkimSigners[account] {
+                message.bytes = try signer.signed(message: message.bytes, at: started)
+            }
         } catch {
             // A message that cannot be rendered will not render next time either.
             let attempt = AttemptInfo(at: started, stage: "render", text: "\(error)", replyClass: .reject, rule: "render-error")

@@ -134,6 +134,20 @@ public enum FrameCoding {
         }
     }
 
+    /// The wire's spelling of a key (`jobId` -> `job_id`), so errors name what the peer sent.
+    static func snakeCase(_ key: String) -> String {
+        var result = ""
+        for character in key {
+            if character.isUppercase {
+                if !result.isEmpty, result.last != "_" { result.append("_") }
+                result += character.lowercased()
+            } else {
+                result.append(character)
+            }
+        }
+        return result
+    }
+
     /// "body.recipients[3].address: missing" rather than Foundation's debug dump.
     static func describe(_ error: DecodingError) -> String {
         func path(_ codingPath: [any CodingKey]) -> String {
@@ -142,7 +156,8 @@ public enum FrameCoding {
                 if let index = key.intValue {
                     text += "[\(index)]"
                 } else {
-                    text += text.isEmpty ? key.stringValue : "." + key.stringValue
+                    let name = snakeCase(key.stringValue)
+                    text += text.isEmpty ? name : "." + name
                 }
             }
             return text.isEmpty ? "(top level)" : text

@@ -27,6 +27,14 @@ if ! python3 -c "import aiosmtpd" 2>/dev/null; then
     || python3 -m pip install -q --disable-pip-version-check --break-system-packages aiosmtpd
 fi
 
+# dkimpy verifies our DKIM signatures in the tests; its ed25519 extra (PyNaCl) checks RFC 8463 ones.
+if ! python3 -c "import dkim, nacl" 2>/dev/null; then
+  echo "install-deps: pip install dkimpy[ed25519] (DKIM interop tests)"
+  python3 -m pip install -q --disable-pip-version-check 'dkimpy[ed25519]' 2>/dev/null \
+    || python3 -m pip install -q --disable-pip-version-check --user 'dkimpy[ed25519]' \
+    || python3 -m pip install -q --disable-pip-version-check --break-system-packages 'dkimpy[ed25519]'
+fi
+
 if ! command -v swift >/dev/null; then
   echo "install-deps: no Swift toolchain on PATH; install Swift 6 from swift.org (Debian 12 package) first" >&2
   exit 1

@@ -7,6 +7,9 @@ struct Mailctl: AsyncParsableCommand {
         commandName: "mailctl",
         abstract: "Control maild and check relays.",
         discussion: "Exit status: 0 when the command fully succeeded, 1 when a check or an operation failed, 64 for bad usage.",
-        subcommands: [VerifyCommand.self, SinkCommand.self, ClassifyCommand.self]
+        subcommands: [VerifyCommand.self, SinkCommand.self, ClassifyCommand.self,
+                      SubmitCommand.self, StatusCommand.self, ListCommand.self, WatchCommand.self, PauseCommand.self, ResumeCommand.self,
+                      CancelCommand.self, RetryFailedCommand.self, ReportCommand.self, PreviewCommand.self,
+                      DKIMRecordCommand.self, DKIMKeygenCommand.self]
     )
 }

@@ -1,1 +1,0 @@
-// The DKIM module; see Package.swift for its role.

@@ -1,0 +1,610 @@
+import Foundation
+
+/// Reads a campaign file (JSON, described in docs/campaign.md), the files it names and its
+/// recipient list, and reports every problem at once with its place.
+///
+/// ```swift
+/// let loaded = try CampaignLoader(skipInvalid: false).load(path: "campaign.json")
+/// let composer = try MessageComposer(spec: loaded.spec)
+/// ```
+public struct CampaignLoader: Sendable {
+    /// Leave out invalid recipient addresses (reported in `LoadedCampaign.skipped`) instead of
+    /// refusing the campaign.
+    public var skipInvalid: Bool
+    /// Problems kept for the report; more are counted (see `CampaignValidationError.omitted`).
+    public static let maximumProblems = 1000
+
+    public init(skipInvalid: Bool = false) {
+        self.skipInvalid = skipInvalid
+    }
+
+    static let topLevelFields = ["name", "account", "from", "reply_to", "subject", "text", "text_file", "html", "html_file",
+                                 "attachments", "headers", "recipients", "recipients_file", "send_at", "rate_limits", "unsubscribe"]
+    static let rateLimitFields = ["per_second", "per_minute", "per_hour", "per_day"]
+    /// Built-ins a CSV column or inline variable may not redefine (email and name are the
+    /// recipient's own columns).
+    static let computedVariables = ["first_name_or_email", "domain", "campaign", "unsubscribe_url", "token"]
+
+    public func load(path: String) throws(CampaignValidationError) -> LoadedCampaign {
+        var loading = Loading(file: path, skipInvalid: skipInvalid)
+        return try loading.run()
+    }
+
+    static func problem(for failure: RecipientCSVReader.Failure, csv: String) -> CampaignProblem {
+        switch failure {
+        case .unreadable(let reason):
+            return CampaignProblem(place: csv, message: "cannot read the recipient list: \(reason)", isInOtherFile: true)
+        case .unterminatedQuote(let line):
+            return CampaignProblem(place: "\(csv):\(line)", message: "a quoted field is never closed (a '\"' is missing)", isInOtherFile: true)
+        case .recordTooLong(let line):
+            return CampaignProblem(place: "\(csv):\(line)",
+                                   message: "record longer than \(RecipientCSVReader.longestRecord) bytes; probably a '\"' is missing",
+                                   isInOtherFile: true)
+        case .notUTF8(let line, let field):
+            return CampaignProblem(place: "\(csv):\(line)", message: "field \(field) is not UTF-8; save the file as UTF-8", isInOtherFile: true)
+        }
+    }
+
+    static func fieldCountMessage(_ count: Int, _ expected: Int) -> String {
+        "\(count) field\(count == 1 ? "" : "s"), the header row has \(expected)"
+    }
+
+    static func variables(of fields: [String], layout: RecipientSource.CSVLayout) -> [String: String] {
+        var variables: [String: String] = [:]
+        for (index, column) in layout.columns.enumerated() where index != layout.emailColumn && index != layout.nameColumn {
+            variables[column] = fields[index]
+        }
+        return variables
+    }
+}
+
+/// One load: the problems found so far and the pieces of the spec.
+private struct Loading {
+    let file: String
+    let skipInvalid: Bool
+    let directory: URL
+    var problems: [CampaignProblem] = []
+    var omitted = 0
+
+    init(file: String, skipInvalid: Bool) {
+        self.file = file
+        self.skipInvalid = skipInvalid
+        directory = URL(fileURLWithPath: file).deletingLastPathComponent()
+    }
+
+    mutating func add(_ place: String, _ message: String, otherFile: Bool = false) {
+        guard problems.count < CampaignLoader.maximumProblems else {
+            omitted += 1
+            return
+        }
+        // A JSON key can hold anything; escaped so a key cannot forge lines of the report.
+        let safePlace = place.unicodeScalars.contains(where: \.isMessageControl) ? MessageError.quoted(place) : place
+        problems.append(CampaignProblem(place: safePlace, message: message, isInOtherFile: otherFile))
+    }
+
+    func fail() -> CampaignValidationError { CampaignValidationError(file: file, problems: problems, omitted: omitted) }
+
+    mutating func run() throws(CampaignValidationError) -> LoadedCampaign {
+        guard let data = FileManager.default.contents(atPath: file) else {
+            add("", "cannot read the campaign file")
+            throw fail()
+        }
+        let root: Any
+        do {
+            root = try JSONSerialization.jsonObject(with: data)
+        } catch {
+            add("", "not valid JSON: \((error as NSError).userInfo[NSDebugDescriptionErrorKey] as? String ?? "\(error)")")
+            throw fail()
+        }
+        guard let object = root as? [String: Any] else {
+            add("", "the campaign must be a JSON object")
+            throw fail()
+        }
+        checkUnknown(object, known: CampaignLoader.topLevelFields, prefix: "")
+
+        let name = requiredString(object, "name", what: "a campaign name (shown in logs and mailctl status)") ?? ""
+        let account = requiredString(object, "account", what: "the sending account's name from maild's configuration") ?? ""
+        let from = mailbox(object["from"], place: "from", required: true)
+        let replyTo = mailbox(object["reply_to"], place: "reply_to", required: false)
+        let subject = requiredString(object, "subject", what: "a subject") ?? ""
+        let text = body(object, inline: "text", file: "text_file")
+        let html = body(object, inline: "html", file: "html_file")
+        if object["text"] == nil && object["text_file"] == nil && object["html"] == nil && object["html_file"] == nil {
+            add("text", "missing body: set text, text_file, html or html_file")
+        }
+        let attachments = attachments(object["attachments"])
+        let headers = headers(object["headers"])
+        let sendAt = sendAt(object["send_at"])
+        let rateLimits = rateLimits(object["rate_limits"])
+        let unsubscribe = unsubscribe(object["unsubscribe"])
+
+        let spec = CampaignSpec(name: name, account: account, from: from ?? CampaignMailbox(address: ""), replyTo: replyTo, subject: subject,
+                                text: text?.source, html: html?.source, attachments: attachments, headers: headers, sendAt: sendAt,
+                                rateLimits: rateLimits, unsubscribe: unsubscribe)
+
+        // Recipients and the variables they define.
+        var recipients = RecipientTally()
+        let source = recipientSource(object, tally: &recipients)
+
+        var templates: [(place: String, label: String?, source: String)] = [("subject", nil, subject)]
+        if let text { templates.append(text.file.map { ("text_file", $0, text.source) } ?? ("text", nil, text.source)) }
+        if let html { templates.append(html.file.map { ("html_file", $0, html.source) } ?? ("html", nil, html.source)) }
+        if let url = unsubscribe?.url { templates.append(("unsubscribe.url", nil, url)) }
+        for template in templates {
+            do {
+                _ = try CompiledTemplate(template.source, escaping: .none)
+            } catch {
+                add(template.place, (template.label.map { "\($0): " } ?? "") + error.description)
+                continue
+            }
+            checkVariables(template, defined: recipients.defined, missingIn: recipients.missingIn, source: source, unsubscribe: unsubscribe)
+        }
+        if problems.isEmpty, source != nil {
+            do {
+                _ = try MessageComposer(spec: spec)
+            } catch {
+                add("", error.description)
+            }
+        }
+        guard problems.isEmpty, let source else { throw fail() }
+        return LoadedCampaign(spec: spec, recipientCount: recipients.accepted, duplicateCount: recipients.duplicates,
+                              skippedCount: recipients.skippedCount, skipped: recipients.skipped, source: source,
+                              skipInvalid: skipInvalid, file: file)
+    }
+
+    // MARK: fields
+
+    mutating func checkUnknown(_ object: [String: Any], known: [String], prefix: String) {
+        for key in object.keys.sorted() where !known.contains(key) {
+            let suggestion = FieldSuggestion.closest(to: key, among: known).map { "; did you mean \"\($0)\"?" } ?? ""
+            add(prefix + key, "unknown field\(suggestion)")
+        }
+    }
+
+    mutating func requiredString(_ object: [String: Any], _ key: String, what: String) -> String? {
+        guard let value = object[key] else {
+            add(key, "missing: \(what)")
+            return nil
+        }
+        guard let text = value as? String, !text.trimmingWhitespace.isEmpty else {
+            add(key, "must be a non-empty string")
+            return nil
+        }
+        return text
+    }
+
+    mutating func optionalString(_ value: Any?, place: String) -> String? {
+        guard let value else { return nil }
+        guard let text = value as? String else {
+            add(place, "must be a string")
+            return nil
+        }
+        return text
+    }
+
+    mutating func mailbox(_ value: Any?, place: String, required: Bool) -> CampaignMailbox? {
+        guard let value else {
+            if required { add(place, "missing: the sender, as \"Name <address>\" or {\"name\": ..., \"address\": ...}") }
+            return nil
+        }
+        var mailbox: CampaignMailbox
+        if let text = value as? String {
+            do {
+                let address = try EmailAddress(text)
+                mailbox = CampaignMailbox(name: address.displayName, address: address.smtpPath)
+            } catch {
+                add(place, RecipientFilter.describe(error, email: text))
+                return nil
+            }
+            return mailbox
+        }
+        guard let object = value as? [String: Any] else {
+            add(place, "must be \"Name <address>\" or an object with name and address")
+            return nil
+        }
+        checkUnknown(object, known: ["name", "address"], prefix: place + ".")
+        guard let address = object["address"] as? String else {
+            add(place + ".address", "missing: the address")
+            return nil
+        }
+        let name = optionalString(object["name"], place: place + ".name")
+        do {
+            _ = try EmailAddress(addrSpec: address, displayName: name)
+        } catch {
+            add(place + (error.isDisplayNameProblem ? ".name" : ".address"), RecipientFilter.describe(error, email: address))
+            return nil
+        }
+        return CampaignMailbox(name: name, address: address)
+    }
+
+    mutating func readText(_ relative: String, place: String) -> String? {
+        let url = resolve(relative)
+        guard let data = FileManager.default.contents(atPath: url.path) else {
+            add(place, "cannot read \(relative)" + (FileManager.default.fileExists(atPath: url.path) ? "" : ": no such file"))
+            return nil
+        }
+        var bytes = Array(data)
+        if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { bytes.removeFirst(3) }
+        guard let text = String(validating: bytes, as: UTF8.self) else {
+            add(place, "\(relative) is not UTF-8; save it as UTF-8")
+            return nil
+        }
+        return text
+    }
+
+    func resolve(_ relative: String) -> URL {
+        relative.hasPrefix("/") ? URL(fileURLWithPath: relative) : directory.appendingPathComponent(relative)
+    }
+
+    mutating func body(_ object: [String: Any], inline: String, file: String) -> (source: String, file: String?)? {
+        if object[inline] != nil && object[file] != nil {
+            add(file, "set either \(inline) or \(file), not both")
+            return nil
+        }
+        if let text = optionalString(object[inline], place: inline) { return (text, nil) }
+        if let path = optionalString(object[file], place: file) {
+            return readText(path, place: file).map { ($0, path) }
+        }
+        return nil
+    }
+
+    mutating func attachments(_ value: Any?) -> [CampaignAttachment] {
+        guard let value else { return [] }
+        guard let list = value as? [Any] else {
+            add("attachments", "must be a list of {\"path\": ...} objects")
+            return []
+        }
+        var result: [CampaignAttachment] = []
+        for (index, item) in list.enumerated() {
+            let place = "attachments[\(index)]"
+            guard let object = item as? [String: Any] else {
+                add(place, "must be an object with path, and optionally content_type and filename")
+                continue
+            }
+            checkUnknown(object, known: ["path", "content_type", "filename"], prefix: place + ".")
+            guard let path = object["path"] as? String else {
+                add(place + ".path", "missing: the file to attach")
+                continue
+            }
+            let filename = optionalString(object["filename"], place: place + ".filename") ?? URL(fileURLWithPath: path).lastPathComponent
+            let contentType = optionalString(object["content_type"], place: place + ".content_type") ?? Self.guessContentType(path)
+            var ok = true
+            do {
+                try MIMEToken.validateValue(contentType, field: "content_type")
+                if !contentType.contains("/") { throw MessageError.invalidToken(contentType, offset: nil, field: "content_type") }
+            } catch {
+                add(place + ".content_type", "\(MessageError.quoted(contentType)) is not a media type like application/pdf")
+                ok = false
+            }
+            if let (scalar, offset) = firstControlCharacter(in: filename) {
+                add(place + ".filename", "control character \(MessageError.scalar(scalar)) at character \(offset + 1) is not allowed")
+                ok = false
+            }
+            guard let data = FileManager.default.contents(atPath: resolve(path).path) else {
+                add(place + ".path", "cannot read \(path)")
+                continue
+            }
+            if ok { result.append(CampaignAttachment(filename: filename, contentType: contentType, data: data)) }
+        }
+        return result
+    }
+
+    static func guessContentType(_ path: String) -> String {
+        switch URL(fileURLWithPath: path).pathExtension.lowercased() {
+        case "pdf": return "application/pdf"
+        case "png": return "image/png"
+        case "jpg", "jpeg": return "image/jpeg"
+        case "gif": return "image/gif"
+        case "txt": return "text/plain"
+        case "csv": return "text/csv"
+        case "html", "htm": return "text/html"
+        case "ics": return "text/calendar"
+        case "zip": return "application/zip"
+        case "json": return "application/json"
+        default: return "application/octet-stream"
+        }
+    }
+
+    mutating func headers(_ value: Any?) -> [CampaignHeader] {
+        guard let value else { return [] }
+        guard let object = value as? [String: Any] else {
+            add("headers", "must be an object of \"Header-Name\": \"value\"")
+            return []
+        }
+        var result: [CampaignHeader] = []
+        for name in object.keys.sorted() {
+            let place = "headers.\(name)"
+            guard let text = object[name] as? String else {
+                add(place, "must be a string")
+                continue
+            }
+            if MessageComposer.reservedHeaderNames.contains(name.lowercased()) {
+                add(place, "maild writes this field itself; remove it")
+                continue
+            }
+            do {
+                _ = try HeaderEncoder().encode(name: name, value: text)
+            } catch {
+                add(place, error.description)
+                continue
+            }
+            result.append(CampaignHeader(name: name, value: text))
+        }
+        return result
+    }
+
+    mutating func sendAt(_ value: Any?) -> Date? {
+        guard let value else { return nil }
+        guard let text = value as? String else {
+            add("send_at", "must be an RFC 3339 time string such as \"2025-07-01T09:00:00+02:00\"")
+            return nil
+        }
+        for options: ISO8601DateFormatter.Options in [[.withInternetDateTime], [.withInternetDateTime, .withFractionalSeconds]] {
+            let formatter = ISO8601DateFormatter()
+            formatter.formatOptions = options
+            if let date = formatter.date(from: text) { return date }
+        }
+        add("send_at", "\(MessageError.quoted(text)) is not an RFC 3339 time; write it like \"2025-07-01T09:00:00+02:00\" (the offset is required)")
+        return nil
+    }
+
+    mutating func rateLimits(_ value: Any?) -> CampaignRateLimits? {
+        guard let value else { return nil }
+        guard let object = value as? [String: Any] else {
+            add("rate_limits", "must be an object such as {\"per_minute\": 100}")
+            return nil
+        }
+        checkUnknown(object, known: CampaignLoader.rateLimitFields, prefix: "rate_limits.")
+        var limits = CampaignRateLimits()
+        for key in CampaignLoader.rateLimitFields {
+            guard let raw = object[key] else { continue }
+            guard let number = raw as? NSNumber, !(raw is Bool), let int = Int(exactly: number.doubleValue), int > 0 else {
+                add("rate_limits.\(key)", "must be a whole number above 0")
+                continue
+            }
+            switch key {
+            case "per_second": limits.perSecond = int
+            case "per_minute": limits.perMinute = int
+            case "per_hour": limits.perHour = int
+            default: limits.perDay = int
+            }
+        }
+        if limits == CampaignRateLimits() && object.isEmpty { add("rate_limits", "set at least one of \(CampaignLoader.rateLimitFields.joined(separator: ", "))") }
+        return limits
+    }
+
+    mutating func unsubscribe(_ value: Any?) -> CampaignUnsubscribe? {
+        guard let value else { return nil }
+        guard let object = value as? [String: Any] else {
+            add("unsubscribe", "must be an object with mailto and/or url")
+            return nil
+        }
+        checkUnknown(object, known: ["mailto", "url"], prefix: "unsubscribe.")
+        let mailto = optionalString(object["mailto"], place: "unsubscribe.mailto")
+        let url = optionalString(object["url"], place: "unsubscribe.url")
+        if let mailto {
+            do {
+                _ = try EmailAddress(addrSpec: mailto)
+            } catch {
+                add("unsubscribe.mailto", RecipientFilter.describe(error, email: mailto))
+            }
+        }
+        if let url {
+            if !url.lowercased().hasPrefix("https://") {
+                add("unsubscribe.url", "must start with https:// (RFC 8058 one-click needs HTTPS)")
+            } else if url.unicodeScalars.contains(where: { !$0.isASCII || $0.value <= 0x20 || $0 == "<" || $0 == ">" }) {
+                add("unsubscribe.url", "must be ASCII without spaces or angle brackets (percent-encode them)")
+            }
+        }
+        if mailto == nil && url == nil { add("unsubscribe", "set mailto, url or both") }
+        return CampaignUnsubscribe(mailto: mailto, url: url)
+    }
+
+    // MARK: recipients
+
+    struct RecipientTally {
+        var accepted = 0
+        var duplicates = 0
+        var skippedCount = 0
+        var skipped: [CampaignProblem] = []
+        /// Variables every recipient has (nil until the recipients were read).
+        var defined: Set<String> = []
+        /// For inline lists: per variable, the first recipient that lacks it and how many do.
+        var missingIn: [String: (first: Int, count: Int)] = [:]
+    }
+
+    mutating func recipientSource(_ object: [String: Any], tally: inout RecipientTally) -> RecipientSource? {
+        switch (object["recipients"], object["recipients_file"]) {
+        case (nil, nil):
+            add("recipients", "missing: list recipients inline or name a CSV file in recipients_file")
+            return nil
+        case (.some, .some):
+            add("recipients_file", "set either recipients or recipients_file, not both")
+            return nil
+        case (let inline?, nil):
+            return inlineRecipients(inline, tally: &tally)
+        case (nil, let path?):
+            guard let path = path as? String else {
+                add("recipients_file", "must be a path to a CSV file")
+                return nil
+            }
+            return csvRecipients(path, tally: &tally)
+        }
+    }
+
+    mutating func tallyOutcome(_ outcome: RecipientFilter.Outcome, place: String, otherFile: Bool, tally: inout RecipientTally) {
+        switch outcome {
+        case .accepted: tally.accepted += 1
+        case .duplicate: tally.duplicates += 1
+        case .invalid(let message):
+            if skipInvalid {
+                tally.skippedCount += 1
+                if tally.skipped.count < CampaignLoader.maximumProblems {
+                    tally.skipped.append(CampaignProblem(place: place, message: message, isInOtherFile: otherFile))
+                }
+            } else {
+                add(place, message, otherFile: otherFile)
+            }
+        }
+    }
+
+    mutating func inlineRecipients(_ value: Any, tally: inout RecipientTally) -> RecipientSource? {
+        guard let list = value as? [Any] else {
+            add("recipients", "must be a list of {\"email\": ...} objects")
+            return nil
+        }
+        var filter = RecipientFilter()
+        var entries: [RecipientSource.Inline] = []
+        var keys: [Set<String>] = []
+        for (index, item) in list.enumerated() {
+            let place = "recipients[\(index)]"
+            guard let object = item as? [String: Any] else {
+                add(place, "must be an object with email, and optionally name and vars")
+                continue
+            }
+            checkUnknown(object, known: ["email", "name", "vars"], prefix: place + ".")
+            guard let email = object["email"] as? String else {
+                add(place + ".email", "missing: the recipient's address")
+                continue
+            }
+            let name = optionalString(object["name"], place: place + ".name")
+            var variables: [String: String] = [:]
+            if let vars = object["vars"] {
+                if let vars = vars as? [String: Any] {
+                    for (key, value) in vars {
+                        if CampaignLoader.computedVariables.contains(key) {
+                            add("\(place).vars.\(key)", "\(key) is a built-in variable; rename this one")
+                        } else if let text = value as? String {
+                            variables[key] = text
+                        } else if let number = value as? NSNumber {
+                            variables[key] = number.stringValue
+                        } else {
+                            add("\(place).vars.\(key)", "must be a string or a number")
+                        }
+                    }
+                } else {
+                    add(place + ".vars", "must be an object of \"name\": \"value\"")
+                }
+            }
+            let outcome = filter.check(email: email, name: name, variables: variables)
+            let problemPlace = if case .invalid(let message) = outcome, message.hasPrefix("name:") { place + ".name" } else { place + ".email" }
+            if case .invalid(let message) = outcome, message.hasPrefix("name:") {
+                tallyOutcome(.invalid(message: String(message.dropFirst(6))), place: problemPlace, otherFile: false, tally: &tally)
+            } else {
+                tallyOutcome(outcome, place: problemPlace, otherFile: false, tally: &tally)
+            }
+            keys.append(Set(variables.keys))
+            entries.append(RecipientSource.Inline(email: email, name: name, variables: variables))
+        }
+        if list.isEmpty { add("recipients", "the list is empty") }
+        let all = keys.reduce(into: Set<String>()) { $0.formUnion($1) }
+        tally.defined = keys.reduce(all) { $0.intersection($1) }
+        for key in all.subtracting(tally.defined) {
+            let lacking = keys.indices.filter { !keys[$0].contains(key) }
+            tally.missingIn[key] = (lacking.first ?? 0, lacking.count)
+        }
+        return .inline(entries)
+    }
+
+    mutating func csvRecipients(_ path: String, tally: inout RecipientTally) -> RecipientSource? {
+        let resolved = resolve(path).path
+        let reader: RecipientCSVReader
+        let header: RecipientCSVReader.Record
+        do {
+            reader = try RecipientCSVReader(path: resolved)
+            guard let first = try reader.next() else {
+                add(path, "the recipient list is empty (a header row naming the columns, with email, is needed)", otherFile: true)
+                return nil
+            }
+            header = first
+        } catch {
+            let problem = CampaignLoader.problem(for: error, csv: path)
+            if case .unreadable = error {
+                add("recipients_file", "cannot read \(path): \(problem.message.replacingOccurrences(of: "cannot read the recipient list: ", with: ""))")
+            } else {
+                add(problem.place, problem.message, otherFile: true)
+            }
+            return nil
+        }
+        let columns = header.fields.map { $0.trimmingWhitespace }
+        let headerPlace = "\(path):\(header.line)"
+        var ok = true
+        guard let emailColumn = columns.firstIndex(where: { $0.lowercased() == "email" }) else {
+            add(headerPlace, "no email column; the header row must name one column \"email\" (found: \(columns.joined(separator: ", ")))", otherFile: true)
+            return nil
+        }
+        let nameColumn = columns.firstIndex(where: { $0.lowercased() == "name" })
+        var seen = Set<String>()
+        for (index, column) in columns.enumerated() {
+            if column.isEmpty {
+                add(headerPlace, "column \(index + 1) has no name", otherFile: true)
+                ok = false
+            } else if !seen.insert(column).inserted {
+                add(headerPlace, "column \"\(column)\" appears twice", otherFile: true)
+                ok = false
+            } else if CampaignLoader.computedVariables.contains(column) {
+                add(headerPlace, "column \"\(column)\" has the name of a built-in variable; rename it", otherFile: true)
+                ok = false
+            }
+        }
+        let layout = RecipientSource.CSVLayout(path: resolved, displayName: path, columns: columns, emailColumn: emailColumn,
+                                               nameColumn: nameColumn)
+        var filter = RecipientFilter()
+        var rows = 0
+        do {
+            while let record = try reader.next() {
+                rows += 1
+                let place = "\(path):\(record.line)"
+                guard record.fields.count == columns.count else {
+                    add(place, CampaignLoader.fieldCountMessage(record.fields.count, columns.count), otherFile: true)
+                    continue
+                }
+                let outcome = filter.check(email: record.fields[emailColumn], name: nameColumn.map { record.fields[$0] }, variables: [:])
+                tallyOutcome(outcome, place: place, otherFile: true, tally: &tally)
+            }
+        } catch {
+            let problem = CampaignLoader.problem(for: error, csv: path)
+            add(problem.place, problem.message, otherFile: true)
+        }
+        if rows == 0 { add(path, "the recipient list has a header row but no recipients", otherFile: true) }
+        tally.defined = Set(columns.enumerated().filter { $0.offset != emailColumn && $0.offset != nameColumn }.map(\.element))
+        return ok ? .csv(layout) : nil
+    }
+
+    // MARK: templates
+
+    mutating func checkVariables(_ template: (place: String, label: String?, source: String), defined: Set<String>,
+                                 missingIn: [String: (first: Int, count: Int)], source: RecipientSource?, unsubscribe: CampaignUnsubscribe?) {
+        var reported = Set<String>()
+        for variable in TemplateScanner.scan(template.source).variables where reported.insert(variable.name).inserted {
+            let at = template.label.map { "\($0) line \(variable.line): " } ?? (variable.line > 1 ? "line \(variable.line): " : "")
+            if variable.name == "unsubscribe_url" {
+                if template.place == "unsubscribe.url" {
+                    add(template.place, "\(at){{unsubscribe_url}} cannot be used in the unsubscribe URL itself")
+                } else if unsubscribe?.url == nil {
+                    add(template.place, "\(at){{unsubscribe_url}} is used but unsubscribe.url is not set")
+                }
+                continue
+            }
+            if TemplateValues.builtInNames.contains(variable.name) || defined.contains(variable.name) { continue }
+            guard source != nil else { continue }  // the recipient list has its own problem
+            if let missing = missingIn[variable.name] {
+                let others = missing.count > 1 ? " (and \(missing.count - 1) other recipient\(missing.count > 2 ? "s" : ""))" : ""
+                add(template.place, "\(at){{\(variable.name)}} is not defined for every recipient: recipients[\(missing.first)] has no \"\(variable.name)\" in vars\(others); give it to all, or wrap it in {{#\(variable.name)}}...{{/\(variable.name)}}")
+                continue
+            }
+            let candidates = TemplateValues.builtInNames + defined.sorted()
+            let suggestion = FieldSuggestion.closest(to: variable.name, among: candidates).map { "; did you mean {{\($0)}}?" } ?? ""
+            let origin: String
+            if case .csv(let layout)? = source { origin = "a column of \(layout.displayName)" } else { origin = "in every recipient's vars" }
+            add(template.place, "\(at){{\(variable.name)}} is not defined: not a built-in variable (\(TemplateValues.builtInNames.joined(separator: ", "))) nor \(origin)\(suggestion)")
+        }
+    }
+}
+
+extension MessageError {
+    var isDisplayNameProblem: Bool {
+        if case .forbiddenCharacter(_, _, let field) = self { return field == "display name" }
+        return false
+    }
+}

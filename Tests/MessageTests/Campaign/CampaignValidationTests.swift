@@ -1,0 +1,156 @@
+import Foundation
+import Message
+import Testing
+
+/// Each kind of mistake an operator makes in a campaign file, with the exact line mailctl shows.
+struct CampaignValidationTests {
+    struct Case: Sendable, CustomStringConvertible {
+        var label: String
+        /// Fields replaced in the valid campaign (nil removes the field).
+        var fields: [String: String?] = [:]
+        var files: [String: String] = [:]
+        var expected: [String]
+        var description: String { label }
+    }
+
+    static let cases: [Case] = [
+        Case(label: "unknown field with suggestion", fields: ["acount": "\"demo\""],
+             expected: ["campaign.json: acount: unknown field; did you mean \"account\"?"]),
+        Case(label: "missing account", fields: ["account": nil],
+             expected: ["campaign.json: account: missing: the sending account's name from maild's configuration"]),
+        Case(label: "missing from, subject and body", fields: ["from": nil, "subject": nil, "text": nil],
+             expected: ["campaign.json: from: missing: the sender, as \"Name <address>\" or {\"name\": ..., \"address\": ...}",
+                        "campaign.json: subject: missing: a subject",
+                        "campaign.json: text: missing body: set text, text_file, html or html_file"]),
+        Case(label: "invalid from string", fields: ["from": "\"News <news@>\""],
+             expected: ["campaign.json: from: \"News <news@>\" is not a valid address: nothing after the '@'"]),
+        Case(label: "inline recipient address", fields: ["recipients_file": nil, "text": "\"Hi\"", "subject": "\"Hi\"",
+                                                         "recipients": "[{\"email\": \"a@example.com\"}, {\"email\": \"b@example.com\"}, {\"email\": \"c@example.com\"}, {\"email\": \"bob@\"}]"],
+             expected: ["campaign.json: recipients[3].email: \"bob@\" is not a valid address: nothing after the '@'"]),
+        Case(label: "unreadable body file", fields: ["text": nil, "text_file": "\"missing.txt\""],
+             expected: ["campaign.json: text_file: cannot read missing.txt: no such file"]),
+        Case(label: "undefined variable in a body file", fields: ["text": nil, "text_file": "\"body.txt\""],
+             files: ["body.txt": "Hello {{first_name}},\n\nweather in {{cty}}\n"],
+             expected: ["campaign.json: text_file: body.txt line 3: {{cty}} is not defined: not a built-in variable (email, name, first_name_or_email, domain, campaign, unsubscribe_url, token) nor a column of list.csv; did you mean {{city}}?"]),
+        Case(label: "variable missing from some inline recipients",
+             fields: ["recipients_file": nil, "text": "\"Hi {{first_name}}\"", "subject": "\"Hi\"",
+                      "recipients": "[{\"email\": \"a@example.com\", \"vars\": {\"first_name\": \"A\"}}, {\"email\": \"b@example.com\"}]"],
+             expected: ["campaign.json: text: {{first_name}} is not defined for every recipient: recipients[1] has no \"first_name\" in vars; give it to all, or wrap it in {{#first_name}}...{{/first_name}}"]),
+        Case(label: "CSV without email column", files: ["list.csv": "mail,name\r\na@example.com,A\r\n"],
+             expected: ["list.csv:1: no email column; the header row must name one column \"email\" (found: mail, name)"]),
+        Case(label: "CSV rows with wrong field counts and bad addresses",
+             files: ["list.csv": "email,name,first_name,city\nann@example.com,Ann,Ann,Oslo\nbob@,Bob,Bob,Rome\nc@example.com,C\n\"d@example.com\",\"D, with comma\",D,\"Multi\nline\"\ne@example.com,E,E,Paris,extra\n"],
+             expected: ["list.csv:3: \"bob@\" is not a valid address: nothing after the '@'",
+                        "list.csv:4: 2 fields, the header row has 4",
+                        "list.csv:7: 5 fields, the header row has 4"]),
+        Case(label: "bad send_at", fields: ["send_at": "\"next tuesday\""],
+             expected: ["campaign.json: send_at: \"next tuesday\" is not an RFC 3339 time; write it like \"2025-07-01T09:00:00+02:00\" (the offset is required)"]),
+        Case(label: "bad rate limit and unknown key", fields: ["rate_limits": "{\"per_minute\": 0, \"per_minit\": 5}"],
+             expected: ["campaign.json: rate_limits.per_minit: unknown field; did you mean \"per_minute\"?",
+                        "campaign.json: rate_limits.per_minute: must be a whole number above 0"]),
+        Case(label: "unsubscribe url not https", fields: ["unsubscribe": "{\"url\": \"http://x.example/u/{{token}}\"}"],
+             expected: ["campaign.json: unsubscribe.url: must start with https:// (RFC 8058 one-click needs HTTPS)"]),
+        Case(label: "unsubscribe_url without an unsubscribe url", fields: ["text": "\"Leave: {{unsubscribe_url}} {{city}}\""],
+             expected: ["campaign.json: text: {{unsubscribe_url}} is used but unsubscribe.url is not set"]),
+        Case(label: "template syntax error", fields: ["subject": "\"Hi {{#vip}}VIP\""],
+             expected: ["campaign.json: subject: template error at line 1: a section is not closed ({{/name}} missing)"]),
+        Case(label: "reserved header", fields: ["headers": "{\"Subject\": \"x\"}"],
+             expected: ["campaign.json: headers.Subject: maild writes this field itself; remove it"]),
+        Case(label: "unreadable attachment", fields: ["attachments": "[{\"path\": \"nope.pdf\"}]"],
+             expected: ["campaign.json: attachments[0].path: cannot read nope.pdf"]),
+        Case(label: "not JSON", fields: ["name": "spring"], expected: []),
+    ]
+
+    @Test(arguments: cases)
+    func everyProblemIsReportedWithItsPlace(testCase: Case) throws {
+        var fields = CampaignFixture.validFields
+        for (key, value) in testCase.fields { fields[key] = value }
+        var files = ["list.csv": CampaignFixture.validCSV]
+        for (name, contents) in testCase.files { files[name] = contents }
+        files["campaign.json"] = CampaignFixture.json(fields)
+        let fixture = try CampaignFixture(files: files)
+        defer { fixture.remove() }
+        let error = #expect(throws: CampaignValidationError.self) {
+            try CampaignLoader().load(path: fixture.campaignPath)
+        }
+        let lines = error?.lines.map { $0.replacingOccurrences(of: fixture.campaignPath, with: "campaign.json") } ?? []
+        if testCase.expected.isEmpty {
+            #expect(lines.count == 1 && lines[0].hasPrefix("campaign.json: not valid JSON"), "\(lines)")
+        } else {
+            #expect(lines == testCase.expected)
+        }
+    }
+
+    @Test func manyProblemsAreAllReportedAtOnce() throws {
+        let fixture = try CampaignFixture(files: [
+            "campaign.json": CampaignFixture.json(["name": "\"x\"", "sbject": "\"Hi\"", "text": "\"{{nope}}\"", "recipients_file": "\"list.csv\""]),
+            "list.csv": "email\nbad\ngood@example.com\n",
+        ])
+        defer { fixture.remove() }
+        let error = #expect(throws: CampaignValidationError.self) { try CampaignLoader().load(path: fixture.campaignPath) }
+        let places = error?.problems.map(\.place) ?? []
+        #expect(places == ["sbject", "account", "from", "subject", "list.csv:2", "text"])
+        #expect(error?.description.split(separator: "\n").count == 6)
+    }
+
+    @Test func validExampleLoadsWithCounts() throws {
+        let fixture = try CampaignFixture(files: [
+            "campaign.json": CampaignFixture.json(CampaignFixture.validFields),
+            "list.csv": CampaignFixture.validCSV + "ANN@EXAMPLE.COM,Ann again,Ann,Oslo\r\nann@Example.com,Ann,Ann,Oslo\r\nAnn@example.com,A,A,B\r\n",
+        ])
+        defer { fixture.remove() }
+        let loaded = try CampaignLoader().load(path: fixture.campaignPath)
+        #expect(loaded.recipientCount == 4, "Ann@ differs in its local part, which is case-sensitive")
+        #expect(loaded.duplicateCount == 1, "same local part, domain compared case-insensitively")
+        #expect(loaded.spec.account == "demo")
+        #expect(loaded.spec.text == "Hi {{first_name}} from {{city}}")
+        var iterator = try loaded.makeRecipientIterator()
+        let all = try iterator.next(upTo: 100)
+        #expect(all.map(\.address) == ["ann@example.com", "bob@example.org", "ANN@EXAMPLE.COM", "Ann@example.com"])
+        #expect(all[0] == CampaignRecipient(address: "ann@example.com", name: "Ann", variables: ["first_name": "Ann", "city": "Oslo"]))
+        #expect(try iterator.next(upTo: 100).isEmpty)
+        // The spec survives the IPC trip.
+        let decoded = try JSONDecoder().decode(CampaignSpec.self, from: JSONEncoder().encode(loaded.spec))
+        #expect(decoded == loaded.spec)
+    }
+
+    @Test func skipInvalidReportsSkippedRecipientsWithPlaces() throws {
+        let fixture = try CampaignFixture(files: [
+            "campaign.json": CampaignFixture.json(CampaignFixture.validFields),
+            "list.csv": "email,first_name,city\nann@example.com,Ann,Oslo\nbob@,Bob,Rome\nnot-an-address,X,Y\ncid@example.com,Cid,Lima\n",
+        ])
+        defer { fixture.remove() }
+        #expect(throws: CampaignValidationError.self) { try CampaignLoader().load(path: fixture.campaignPath) }
+        let loaded = try CampaignLoader(skipInvalid: true).load(path: fixture.campaignPath)
+        #expect(loaded.skippedCount == 2)
+        #expect(loaded.skipped.map(\.description) == ["list.csv:3: \"bob@\" is not a valid address: nothing after the '@'",
+                                                      "list.csv:4: \"not-an-address\" is not a valid address: no '@' between the local part and the domain"])
+        var iterator = try loaded.makeRecipientIterator()
+        #expect(try iterator.next(upTo: 10).map(\.address) == ["ann@example.com", "cid@example.com"])
+        #expect(loaded.recipientCount == 2)
+    }
+
+    @Test func attachmentsAndBodiesAreInlinedIntoTheSpec() throws {
+        var fields = CampaignFixture.validFields
+        fields["text"] = nil
+        fields["text_file"] = "\"body.txt\""
+        fields["html_file"] = "\"body.html\""
+        fields["attachments"] = "[{\"path\": \"terms.pdf\"}, {\"path\": \"data.bin\", \"filename\": \"Daten März.bin\", \"content_type\": \"application/x-test\"}]"
+        fields["unsubscribe"] = "{\"mailto\": \"u@example.com\", \"url\": \"https://example.com/u/{{token}}\"}"
+        fields["send_at"] = "\"2025-07-01T09:00:00+02:00\""
+        fields["rate_limits"] = "{\"per_minute\": 100, \"per_hour\": 2000}"
+        let fixture = try CampaignFixture(files: [
+            "campaign.json": CampaignFixture.json(fields), "list.csv": CampaignFixture.validCSV,
+            "body.txt": "\u{FEFF}Hello {{first_name}}", "body.html": "<p>{{city}}</p>", "terms.pdf": "%PDF-1.4", "data.bin": "bytes",
+        ])
+        defer { fixture.remove() }
+        let spec = try CampaignLoader().load(path: fixture.campaignPath).spec
+        #expect(spec.text == "Hello {{first_name}}")
+        #expect(spec.html == "<p>{{city}}</p>")
+        #expect(spec.attachments == [CampaignAttachment(filename: "terms.pdf", contentType: "application/pdf", data: Data("%PDF-1.4".utf8)),
+                                     CampaignAttachment(filename: "Daten März.bin", contentType: "application/x-test", data: Data("bytes".utf8))])
+        #expect(spec.sendAt == Date(timeIntervalSince1970: 1_751_353_200))
+        #expect(spec.rateLimits == CampaignRateLimits(perMinute: 100, perHour: 2000))
+        #expect(spec.unsubscribe == CampaignUnsubscribe(mailto: "u@example.com", url: "https://example.com/u/{{token}}"))
+    }
+}

@@ -1,0 +1,77 @@
+import Foundation
+import Testing
+
+/// Bad input on the control socket costs at most that connection: the daemon answers or
+/// closes, and every other client carries on.
+@Suite(.serialized, .timeLimit(.minutes(3)))
+struct ProtocolAbuseTests {
+    /// Sends raw bytes on a fresh connection and returns what came back before the daemon
+    /// closed it (or before a second passed).
+    static func exchange(_ bytes: [UInt8], socketPath: String) throws -> [UInt8] {
+        let descriptor = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        #expect(descriptor >= 0)
+        defer { close(descriptor) }
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        withUnsafeMutableBytes(of: &address.sun_path) { raw in
+            for (index, byte) in socketPath.utf8.enumerated() { raw[index] = byte }
+        }
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+        }
+        #expect(connected == 0)
+        _ = bytes.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
+        var timeout = timeval(tv_sec: 1, tv_usec: 0)
+        setsockopt(descriptor, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        var received: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let count = read(descriptor, &buffer, buffer.count)
+            if count <= 0 { break }
+            received += buffer[0..<count]
+        }
+        return received
+    }
+
+    static func frame(_ json: String) -> [UInt8] {
+        let body = Array(json.utf8)
+        let length = UInt32(body.count).bigEndian
+        return withUnsafeBytes(of: length) { Array($0) } + body
+    }
+
+    @Test func garbageOversizedTruncatedAndUnknownFramesLeaveTheDaemonServing() async throws {
+        let harness = try await DaemonHarness()
+        defer { Task { await harness.stop() } }
+        try await harness.startDaemon()
+        let hello = Self.frame(#"{"id":1,"type":"hello","body":{"protocol_version":1,"client":"abuse"}}"#)
+
+        let garbage = try Self.exchange(Self.frame("this is not json"), socketPath: harness.socketPath)
+        #expect(String(decoding: garbage, as: UTF8.self).contains("not valid JSON"))
+
+        let unknown = try Self.exchange(hello + Self.frame(#"{"id":2,"type":"explode","body":{}}"#), socketPath: harness.socketPath)
+        #expect(String(decoding: unknown, as: UTF8.self).contains("unknown_request"))
+
+        let wrongField = try Self.exchange(hello + Self.frame(#"{"id":2,"type":"status","body":{"job_id":"seven"}}"#), socketPath: harness.socketPath)
+        #expect(String(decoding: wrongField, as: UTF8.self).contains("body.job_id"))
+
+        let noHello = try Self.exchange(Self.frame(#"{"id":1,"type":"list","body":{"include_finished":true}}"#), socketPath: harness.socketPath)
+        #expect(String(decoding: noHello, as: UTF8.self).contains("the first request must be hello"))
+
+        let oversized = withUnsafeBytes(of: UInt32(200 * 1024 * 1024).bigEndian) { Array($0) } + [UInt8](repeating: 0x41, count: 100)
+        _ = try Self.exchange(oversized, socketPath: harness.socketPath)
+        _ = try Self.exchange(Array(hello.prefix(7)), socketPath: harness.socketPath)
+
+        // A client that vanishes in the middle of a submit leaves no job behind.
+        let spec = Data(#"{"name":"x","account":"test","from":{"address":"a@example.org"},"subject":"s","text":"t","attachments":[],"headers":[]}"#.utf8).base64EncodedString()
+        let begin = Self.frame(#"{"id":2,"type":"submit_begin","body":{"spec":"\#(spec)","idempotency_key":"vanish"}}"#)
+        let chunk = Self.frame(#"{"id":3,"type":"submit_chunk","body":{"job_id":1,"recipients":[{"address":"a@example.com","variables":{}}]}}"#)
+        let partial = try Self.exchange(hello + begin + chunk, socketPath: harness.socketPath)
+        #expect(String(decoding: partial, as: UTF8.self).contains("submit_started"), "\(String(decoding: partial, as: UTF8.self))")
+
+        try await Task.sleep(for: .milliseconds(300))
+        let list = try await harness.mailctl(["list", "--all", "--json"])
+        #expect(list.status == 0)
+        #expect(list.standardOutput.trimmingCharacters(in: .whitespacesAndNewlines) == "[]")
+        #expect(harness.maild?.isRunning == true)
+    }
+}

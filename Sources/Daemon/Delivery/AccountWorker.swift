@@ -13,19 +13,26 @@ struct AccountWorker: Sendable {
     let engine: DeliveryEngine
     let account: String
     let index: Int
+    /// The engine's logger with this account's name attached, built once, not per message.
+    private let logger: Logger
+
+    init(engine: DeliveryEngine, account: String, index: Int) {
+        self.engine = engine
+        self.account = account
+        self.index = index
+        var logger = engine.logger
+        logger[metadataKey: "account"] = "\(account)"
+        self.logger = logger
+    }
     static let claimBatch = 16
     /// Outcomes waiting for their group commit, per worker, before the worker waits.
     static let maximumUncommitted = 256
 
-    private var logger: Logger {
-        var logger = engine.logger
-        logger[metadataKey: "account"] = "\(account)"
-        return logger
-    }
 
     func run() async {
         var connection: SMTPConnection?
         var sentOnConnection = 0
+        let variablesDecoder = JSONDecoder()
         await withTaskGroup(of: Void.self) { commits in
             var uncommitted = 0
             while !engine.isStopping {
@@ -72,14 +79,15 @@ struct AccountWorker: Sendable {
                         do throws(SMTPError) {
                             connection = try await connect(configuration, settings: settings)
                         } catch {
-                            let keepGoing = await connectionFailed(error, recipients: [recipient] + remaining, provider: provider, settings: settings, commits: &commits)
+                            await connectionFailed(error, recipients: [recipient] + remaining, provider: provider, settings: settings, commits: &commits)
                             remaining = []
-                            if !keepGoing { try? await Task.sleep(for: .seconds(1)) }
+                            // The relay refused a session: give it a moment before the next claim.
+                            try? await Task.sleep(for: .seconds(1))
                             continue
                         }
                     }
                     guard let session = connection else { continue }
-                    let outcome = await deliver(recipient, over: session, provider: provider, settings: settings)
+                    let outcome = await deliver(recipient, over: session, provider: provider, settings: settings, decoder: variablesDecoder)
                     sentOnConnection += 1
                     if !outcome.connectionUsable {
                         await session.quit()
@@ -124,7 +132,8 @@ struct AccountWorker: Sendable {
     }
 
     /// Renders and sends one message, and decides what its reply means.
-    private func deliver(_ recipient: ClaimedRecipient, over connection: SMTPConnection, provider: String, settings: RuntimeSettings) async -> Delivered {
+    private func deliver(_ recipient: ClaimedRecipient, over connection: SMTPConnection, provider: String, settings: RuntimeSettings,
+                         decoder: JSONDecoder) async -> Delivered {
         let started = Date()
         var message: RenderedMessage
         var firstAttemptAt = started
@@ -132,7 +141,7 @@ struct AccountWorker: Sendable {
             let job = try await engine.composers.context(jobID: recipient.jobID, store: engine.store)
             firstAttemptAt = job.queuedAt
             message = try job.composer.render(
-                recipient: CampaignWire.campaignRecipient(recipient),
+                recipient: CampaignWire.campaignRecipient(recipient, decoder: decoder),
                 context: RenderContext(jobID: recipient.jobID, recipientID: recipient.id, date: started,
                                        unsubscribeSecret: settings.unsubscribeSecret, hostname: settings.configuration.hostname))
             if let signer = settings.dkimSigners[account] {
@@ -215,12 +224,12 @@ struct AccountWorker: Sendable {
     /// The session could not be opened: an account problem pauses the account's jobs; anything
     /// else defers the messages involved like any transient failure.
     private func connectionFailed(_ error: SMTPError, recipients: [ClaimedRecipient], provider: String, settings: RuntimeSettings,
-                                  commits: inout TaskGroup<Void>) async -> Bool {
+                                  commits: inout TaskGroup<Void>) async {
         let classification = settings.classifier.classify(error)
         if classification.replyClass == .account {
             _ = try? await engine.store.run { try $0.releaseClaims(recipients.map(\.id)) }
             await pauseAccount(reason: "\(error)")
-            return false
+            return
         }
         logger.warning("cannot open an SMTP session; messages deferred", metadata: ["error": "\(error)", "class": "\(classification.replyClass)"])
         let now = Date()
@@ -234,7 +243,6 @@ struct AccountWorker: Sendable {
             let outcome = DeliveryOutcome(recipientID: recipient.id, jobID: recipient.jobID, account: account, provider: provider, attempt: attempt, transition: transition)
             commits.addTask { [engine] in try? await engine.committer.submit(outcome) }
         }
-        return false
     }
 
     private func pauseAccount(reason: String) async {

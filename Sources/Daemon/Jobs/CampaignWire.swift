@@ -16,8 +16,14 @@ public enum CampaignWire {
 
     /// An address the daemon cannot parse is stored as skipped with the reason, never sent and
     /// never a reason to refuse the rest of the chunk.
-    static func newRecipient(_ recipient: WireRecipient) -> NewRecipient {
-        let variables = recipient.variables.isEmpty ? nil : (try? JSONEncoder().encode(recipient.variables)).flatMap { String(data: $0, encoding: .utf8) }
+    static func newRecipients(_ recipients: [WireRecipient]) -> [NewRecipient] {
+        // One encoder per chunk, not per recipient: a million-recipient submit is 200 chunks.
+        let encoder = JSONEncoder()
+        return recipients.map { newRecipient($0, encoder: encoder) }
+    }
+
+    static func newRecipient(_ recipient: WireRecipient, encoder: JSONEncoder) -> NewRecipient {
+        let variables = recipient.variables.isEmpty ? nil : (try? encoder.encode(recipient.variables)).flatMap { String(data: $0, encoding: .utf8) }
         do {
             let address = try EmailAddress(addrSpec: recipient.address)
             return NewRecipient(address: recipient.address, normalizedAddress: address.normalizedKey, name: recipient.name, variables: variables)
@@ -26,10 +32,12 @@ public enum CampaignWire {
         }
     }
 
-    static func campaignRecipient(_ claimed: ClaimedRecipient) -> CampaignRecipient {
+    /// Decodes the variables stored with a claimed recipient; `decoder` is the worker's own,
+    /// reused for every message it sends.
+    static func campaignRecipient(_ claimed: ClaimedRecipient, decoder: JSONDecoder) -> CampaignRecipient {
         var variables: [String: String] = [:]
         if let json = claimed.variables, let data = json.data(using: .utf8),
-           let decoded = try? JSONDecoder().decode([String: String].self, from: data) {
+           let decoded = try? decoder.decode([String: String].self, from: data) {
             variables = decoded
         }
         return CampaignRecipient(address: claimed.address, name: claimed.name, variables: variables)

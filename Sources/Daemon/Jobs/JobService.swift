@@ -182,7 +182,7 @@ public final class JobService: IPCRequestHandling {
         guard chunk.recipients.count <= IPCLimits.maximumRecipientsPerChunk else {
             throw IPCFailure(.limitExceeded, "a chunk may hold at most \(IPCLimits.maximumRecipientsPerChunk) recipients, this one has \(chunk.recipients.count)")
         }
-        let recipients = chunk.recipients.map(CampaignWire.newRecipient)
+        let recipients = CampaignWire.newRecipients(chunk.recipients)
         let result = try await store.run { try $0.appendRecipients(jobID: chunk.jobID, recipients) }
         return .chunkAccepted(ChunkAccepted(inserted: result.inserted, duplicates: result.duplicates))
     }

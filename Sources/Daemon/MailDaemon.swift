@@ -34,6 +34,13 @@ public final class MailDaemon: Sendable {
         let listener: IPCServer.Listener
         if let descriptor = SocketActivation.inheritedDescriptor() {
             listener = .inherited(descriptor: descriptor, path: configuration.socketPath)
+            // systemd made the socket file (maild.socket); maild leaves its permissions alone.
+            let mismatches = SocketActivation.permissionMismatches(path: configuration.socketPath, mode: configuration.socketMode,
+                                                                   group: configuration.socketGroup)
+            if !mismatches.isEmpty {
+                logger.notice("the socket systemd passed differs from maild.conf; set SocketMode= and SocketGroup= in maild.socket to match",
+                              metadata: ["socket": "\(configuration.socketPath)", "differences": "\(mismatches.joined(separator: "; "))"])
+            }
         } else {
             listener = .path(configuration.socketPath, mode: configuration.socketMode, group: configuration.socketGroup)
         }
@@ -61,12 +68,14 @@ public final class MailDaemon: Sendable {
             group.addTask {
                 for await _ in reload {
                     notifier.reloading()
-                    self.reload(settings: settings, throttle: throttle)
-                    notifier.status(await status.line())
+                    await self.reload(settings: settings, throttle: throttle)
+                    notifier.reloaded(status: await status.line())
                 }
             }
             group.addTask { await status.run() }
-            group.addTask { await WatchdogPinger(notifier: notifier, store: store, engine: engine, logger: self.logger).run() }
+            group.addTask {
+                await WatchdogPinger(notifier: notifier, check: HealthCheck(store: store, engine: engine), logger: self.logger).run()
+            }
             // The engine returns only after stop(); then nothing else needs to run.
             await group.next()
             await group.next()
@@ -78,15 +87,46 @@ public final class MailDaemon: Sendable {
         logger.info("maild stopped; every outcome committed")
     }
 
-    private func reload(settings: SettingsHolder, throttle: ThrottleCoordinator) {
+    /// SIGHUP: the whole file is read and checked again, with everything derived from it (TLS
+    /// contexts, DKIM keys, classification rules, secrets); it replaces the running settings only
+    /// if all of it is valid. Jobs keep running: workers read the settings before every claim.
+    private func reload(settings: SettingsHolder, throttle: ThrottleCoordinator) async {
+        let previous = settings.current.configuration
         do {
             let configuration = try DaemonConfiguration.load(path: initialConfiguration.path)
             let runtime = try RuntimeSettings.make(configuration)
             settings.replace(with: runtime)
-            Task { await throttle.updateLimits(runtime) }
-            logger.info("configuration reloaded", metadata: ["accounts": "\(configuration.accounts.keys.sorted().joined(separator: ","))"])
+            await throttle.updateLimits(runtime)
+            let added = Set(configuration.accounts.keys).subtracting(previous.accounts.keys).sorted()
+            let removed = Set(previous.accounts.keys).subtracting(configuration.accounts.keys).sorted()
+            logger.info("configuration reloaded", metadata: [
+                "accounts": "\(configuration.accounts.keys.sorted().joined(separator: ","))",
+                "added": "\(added.joined(separator: ","))", "removed": "\(removed.joined(separator: ","))",
+            ])
+            for key in Self.restartOnlyChanges(from: initialConfiguration, to: configuration) {
+                logger.notice("\(key) changed; it takes effect at the next restart (systemctl restart maild)")
+            }
         } catch {
-            logger.error("configuration reload refused; the previous configuration stays in force", metadata: ["error": "\(error)"])
+            let problems = error.problems.map(\.description)
+            logger.error("configuration reload refused; the previous configuration stays in force", metadata: [
+                "problems": "\(problems.count)", "file": "\(initialConfiguration.path)",
+            ])
+            for problem in problems {
+                logger.error("configuration problem: \(problem)")
+            }
         }
+    }
+
+    /// Settings bound at startup (the socket is listening, the database open) that a reload
+    /// cannot change.
+    static func restartOnlyChanges(from old: DaemonConfiguration, to new: DaemonConfiguration) -> [String] {
+        var keys: [String] = []
+        if old.socketPath != new.socketPath { keys.append("[daemon] socket") }
+        if old.socketMode != new.socketMode { keys.append("[daemon] socket_mode") }
+        if old.socketGroup != new.socketGroup { keys.append("[daemon] socket_group") }
+        if old.databasePath != new.databasePath { keys.append("[daemon] database") }
+        if old.maximumClients != new.maximumClients { keys.append("[daemon] max_clients") }
+        if old.clientGroup != new.clientGroup || old.adminGroup != new.adminGroup { keys.append("[daemon] client_group/admin_group") }
+        return keys
     }
 }

@@ -11,12 +11,28 @@ extension QueueStore {
         }
     }
 
-    /// Adds an address (an operator request, a complaint). Keeps the first reason if already there.
+    /// Adds an address (an operator request, a complaint). Keeps the first reason if already
+    /// there; returns whether it was added.
+    @discardableResult
     public func suppress(_ address: String, reason: String, replyClass: ReplyClass? = nil, jobID: Int64? = nil,
-                         now: Date = Date()) throws {
-        try write("adding \(address) to the suppression list") { db in
-            try db.execute(sql: "INSERT OR IGNORE INTO suppression (address, reason, class, job_id, at) VALUES (?, ?, ?, ?, ?)",
-                           arguments: [Self.normalize(address), reason, replyClass?.rawValue, jobID, QueueTime.millis(now)])
+                         now: Date = Date()) throws -> Bool {
+        try suppress([address], reason: reason, replyClass: replyClass, jobID: jobID, now: now) == 1
+    }
+
+    /// Adds many addresses in one transaction (`mailctl suppress import`). Returns how many
+    /// were new; the others keep their first reason.
+    @discardableResult
+    public func suppress(_ addresses: [String], reason: String, replyClass: ReplyClass? = nil, jobID: Int64? = nil,
+                         now: Date = Date()) throws -> Int {
+        guard !addresses.isEmpty else { return 0 }
+        return try write("adding \(addresses.count == 1 ? addresses[0] : "\(addresses.count) addresses") to the suppression list") { db in
+            let insert = try db.cachedStatement(sql: "INSERT OR IGNORE INTO suppression (address, reason, class, job_id, at) VALUES (?, ?, ?, ?, ?)")
+            var added = 0
+            for address in addresses {
+                try insert.execute(arguments: [Self.normalize(address), reason, replyClass?.rawValue, jobID, QueueTime.millis(now)])
+                added += db.changesCount
+            }
+            return added
         }
     }
 
@@ -32,6 +48,14 @@ extension QueueStore {
     public func suppressionList() throws -> [SuppressionEntry] {
         try read("reading the suppression list") { db in
             try SuppressionEntry.fetchAll(db, sql: "SELECT * FROM suppression ORDER BY address")
+        }
+    }
+
+    /// One page of the list in address order, after `afterAddress` (paging for IPC).
+    public func suppressionList(afterAddress: String, limit: Int) throws -> [SuppressionEntry] {
+        try read("reading the suppression list") { db in
+            try SuppressionEntry.fetchAll(db, sql: "SELECT * FROM suppression WHERE address > ? ORDER BY address LIMIT ?",
+                                          arguments: [afterAddress, limit])
         }
     }
 }

@@ -1,8 +1,26 @@
+import Delivery
 import Foundation
 import GRDB
 
-/// The send log, so rolling-window limits ("500 a day") survive a restart.
+/// The send log and the throttle state, so rolling-window limits ("500 a day"), cool-downs,
+/// quota pauses and halved rates survive a restart.
 extension QueueStore {
+    /// One send the throttles counted, as the daemon logs it.
+    public struct SendLogEntry: Hashable, Sendable {
+        public var account: String
+        public var provider: String
+        /// nil for sends outside a job (test messages).
+        public var jobID: Int64?
+        public var at: Date
+
+        public init(account: String, provider: String, jobID: Int64? = nil, at: Date) {
+            self.account = account
+            self.provider = provider
+            self.jobID = jobID
+            self.at = at
+        }
+    }
+
     /// Instants of sends on an account since `since`, oldest first.
     public func sendTimes(account: String, since: Date) throws -> [Date] {
         try read("reading the send log of account \(account)") { db in
@@ -19,11 +37,25 @@ extension QueueStore {
         }
     }
 
+    /// Instants of sends of one job since `since`, oldest first: its campaign rate limits.
+    public func sendTimes(jobID: Int64, since: Date) throws -> [Date] {
+        try read("reading the send log of job \(jobID)") { db in
+            try Int64.fetchAll(db, sql: "SELECT at FROM send_log WHERE job_id = ? AND at >= ? ORDER BY at",
+                               arguments: [jobID, QueueTime.millis(since)]).map(QueueTime.date)
+        }
+    }
+
     /// Records sends outside `record(_:)` (e.g. test messages). 
     public func recordSends(account: String, provider: String, at instants: [Date]) throws {
+        try recordSends(instants.map { SendLogEntry(account: account, provider: provider, at: $0) })
+    }
+
+    /// Records the sends the daemon's throttles counted, in one transaction.
+    public func recordSends(_ entries: [SendLogEntry]) throws {
+        guard !entries.isEmpty else { return }
         try write("writing the send log") { db in
-            let insert = try db.cachedStatement(sql: "INSERT INTO send_log (account, provider, at) VALUES (?, ?, ?)")
-            for instant in instants { try insert.execute(arguments: [account, provider, QueueTime.millis(instant)]) }
+            let insert = try db.cachedStatement(sql: "INSERT INTO send_log (account, provider, job_id, at) VALUES (?, ?, ?, ?)")
+            for entry in entries { try insert.execute(arguments: [entry.account, entry.provider, entry.jobID, QueueTime.millis(entry.at)]) }
         }
     }
 
@@ -34,6 +66,79 @@ extension QueueStore {
         try write("pruning the send log") { db in
             try db.execute(sql: "DELETE FROM send_log WHERE at < ?", arguments: [QueueTime.millis(olderThan)])
             return db.changesCount
+        }
+    }
+
+    // MARK: Throttle state
+
+    /// One scope's persisted throttle state.
+    public struct ThrottleStateRow: Hashable, Sendable {
+        public var scope: ThrottleScope
+        public var suspension: SuspensionState?
+        public var adaptive: AdaptiveRateState?
+
+        public init(scope: ThrottleScope, suspension: SuspensionState?, adaptive: AdaptiveRateState?) {
+            self.scope = scope
+            self.suspension = suspension
+            self.adaptive = adaptive
+        }
+    }
+
+    /// Writes the given scopes' states; a scope with neither a suspension nor a reduced rate
+    /// is deleted.
+    public func saveThrottleStates(_ rows: [ThrottleStateRow], now: Date = Date()) throws {
+        guard !rows.isEmpty else { return }
+        try write("writing the throttle state") { db in
+            let upsert = try db.cachedStatement(sql: """
+                INSERT OR REPLACE INTO throttle_state
+                    (scope, suspended_until, reason, streak, last_throttle_at, rate_fraction, recovering_from, updated_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                """)
+            let delete = try db.cachedStatement(sql: "DELETE FROM throttle_state WHERE scope = ?")
+            for row in rows {
+                guard row.suspension != nil || row.adaptive != nil else {
+                    try delete.execute(arguments: [row.scope.key])
+                    continue
+                }
+                try upsert.execute(arguments: [
+                    row.scope.key, row.suspension.map { QueueTime.millis($0.suspendedUntil) }, row.suspension?.reason,
+                    row.suspension?.streak ?? 0, row.suspension.map { QueueTime.millis($0.lastThrottleAt) },
+                    row.adaptive?.fraction ?? 1, row.adaptive.map { QueueTime.millis($0.recoveringFrom) }, QueueTime.millis(now),
+                ])
+            }
+        }
+    }
+
+    /// Every persisted scope state; rows of a scope form this build does not know are skipped.
+    public func throttleStates() throws -> [ThrottleStateRow] {
+        try read("reading the throttle state") { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM throttle_state ORDER BY scope").compactMap { row -> ThrottleStateRow? in
+                guard let scope = ThrottleScope(key: row["scope"]) else { return nil }
+                var suspension: SuspensionState?
+                if let until: Int64 = row["suspended_until"] {
+                    suspension = SuspensionState(streak: row["streak"], suspendedUntil: QueueTime.date(until),
+                                                 lastThrottleAt: QueueTime.date((row["last_throttle_at"] as Int64?) ?? until),
+                                                 reason: (row["reason"] as String?) ?? "throttle")
+                }
+                var adaptive: AdaptiveRateState?
+                let fraction: Double = row["rate_fraction"]
+                if fraction < 1, let from: Int64 = row["recovering_from"] {
+                    adaptive = AdaptiveRateState(fraction: fraction, recoveringFrom: QueueTime.date(from))
+                }
+                return ThrottleStateRow(scope: scope, suspension: suspension, adaptive: adaptive)
+            }
+        }
+    }
+
+    /// Shows the throttle in force on the running jobs of `account` (nil clears it): the
+    /// status line of `mailctl status`. Kept in `pause_reason`, which only paused jobs use
+    /// otherwise, so that every client already shows it; paused jobs keep their own reason.
+    public func setThrottleNote(account: String, note: String?, now: Date = Date()) throws {
+        try write("noting the throttle of account \(account)") { db in
+            try db.execute(sql: """
+                UPDATE jobs SET pause_reason = ?, updated_at = ?
+                WHERE account = ? AND state = 'running' AND pause_reason IS NOT ?
+                """, arguments: [note, QueueTime.millis(now), account, note])
         }
     }
 }

@@ -33,9 +33,10 @@ struct Maild: AsyncParsableCommand {
         let configuration: DaemonConfiguration
         do {
             configuration = try DaemonConfiguration.load(path: config)
+            if checkConfig { try Self.checkDerivedSettings(configuration) }
         } catch {
             FileHandle.standardError.write(Data("maild: \(error)\n".utf8))
-            throw ExitCode(78)  // EX_CONFIG
+            throw ExitCode(Self.configurationErrorStatus)
         }
         if checkConfig {
             print("maild: \(config): OK (\(configuration.accounts.count) account(s))")
@@ -43,9 +44,35 @@ struct Maild: AsyncParsableCommand {
         }
         do {
             try await MailDaemon(configuration: configuration).runUntilSignalled()
+        } catch let error as ConfigurationError {
+            FileHandle.standardError.write(Data("maild: \(error)\n".utf8))
+            throw ExitCode(Self.configurationErrorStatus)
         } catch {
             FileHandle.standardError.write(Data("maild: \(error)\n".utf8))
             throw ExitCode(1)
         }
     }
+
+    /// Builds what startup and reload build from the file (TLS contexts, DKIM keys, the
+    /// classification rules), so --check-config refuses exactly what maild would. The
+    /// unsubscribe key maild generates beside the database is maild's to create, as its own
+    /// user: a check run as root must not leave a root-owned key behind, so it uses a
+    /// throwaway one.
+    static func checkDerivedSettings(_ configuration: DaemonConfiguration) throws {
+        var checked = configuration
+        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("maild-check-\(getpid()).key")
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        if checked.unsubscribeKeyFile == nil {
+            guard FileManager.default.createFile(atPath: scratch.path, contents: Data(repeating: 0, count: 32),
+                                                 attributes: [.posixPermissions: 0o600]) else {
+                throw ValidationError("cannot write \(scratch.path) for the check; set TMPDIR to a writable folder")
+            }
+            checked.unsubscribeKeyFile = scratch.path
+        }
+        _ = try RuntimeSettings.make(checked)
+    }
+
+    /// EX_CONFIG (sysexits.h): maild.service's RestartPreventExitStatus= names it, so systemd
+    /// does not restart a daemon whose configuration cannot work.
+    static let configurationErrorStatus: Int32 = 78
 }

@@ -1,3 +1,4 @@
+import Delivery
 import SMTP
 
 /// A sending account: the relay, how to reach it, and who we are there. The secret is read
@@ -20,6 +21,9 @@ public struct AccountConfiguration: Sendable {
     public var messagesPerConnection: Int
     /// Rate limits in operator form ("30/min", "2000/day"), applied together.
     public var rateLimits: [String]
+    /// The same limits, parsed (from `rate` and `per_second` ... `per_day`) and checked while
+    /// reading, so a bad one is reported on its line.
+    public var limits: [RateLimit] = []
     public var timeouts: SMTPTimeouts
     public var dkim: DKIMSettings?
 
@@ -32,7 +36,7 @@ public struct AccountConfiguration: Sendable {
     static let knownKeys = [
         "host", "port", "tls", "ca_file", "insecure", "auth", "allow_plaintext_auth", "username",
         "password_file", "password_credential", "oauth2_token_file", "oauth2_token_credential", "helo",
-        "concurrency", "messages_per_connection", "rate", "connect_timeout", "command_timeout",
+        "concurrency", "messages_per_connection", "rate", "per_second", "per_minute", "per_hour", "per_day", "connect_timeout", "command_timeout",
         "dkim_domain", "dkim_selector", "dkim_key_file",
     ]
 
@@ -68,7 +72,7 @@ public struct AccountConfiguration: Sendable {
         } else if username != nil {
             reader.problem("username", "username needs password_file, password_credential, oauth2_token_file or oauth2_token_credential")
         }
-        let rates = reader.string("rate").map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } } ?? []
+        let limits = reader.rateLimits() ?? []
         var timeouts = SMTPTimeouts()
         if let connect = reader.duration("connect_timeout") { timeouts.connect = connect }
         if let command = reader.duration("command_timeout") {
@@ -94,6 +98,6 @@ public struct AccountConfiguration: Sendable {
             name: name, host: host, port: port, tlsMode: tlsMode, caFile: reader.string("ca_file"), insecure: insecure,
             authMechanism: mechanism, allowsPlaintextAuthentication: plaintext, credentials: credentials,
             heloName: reader.string("helo"), concurrency: concurrency, messagesPerConnection: perConnection,
-            rateLimits: rates, timeouts: timeouts, dkim: dkim)
+            rateLimits: limits.map(\.description), limits: limits, timeouts: timeouts, dkim: dkim)
     }
 }

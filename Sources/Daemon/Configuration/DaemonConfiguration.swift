@@ -1,3 +1,4 @@
+import Delivery
 import Foundation
 import SMTP
 
@@ -20,6 +21,10 @@ public struct DaemonConfiguration: Sendable {
     public var maximumClients: Int
     public var delivery: DeliverySettings
     public var accounts: [String: AccountConfiguration]
+    /// `[provider NAME]` sections, in file order (later ones win, like override files).
+    public var providers: [ProviderConfiguration] = []
+    /// `[suspension NAME]` sections, checked before the provider table's own rules.
+    public var suspensionRules: [SuspensionRule] = []
 
     /// Retry and safety knobs; defaults documented in docs/delivery.md.
     public struct DeliverySettings: Sendable {
@@ -33,10 +38,20 @@ public struct DaemonConfiguration: Sendable {
         public var breakerMinimumOutcomes: Int?
         /// Extra classification rules, tried before the built-in ones.
         public var classificationRulesFile: String?
+        /// A provider-table override file (the format of etc/providers.conf).
+        public var providerTableFile: String?
+        /// The first cool-down after a throttle reply, and the most it doubles to.
+        public var throttleCooldown: Duration?
+        public var throttleCooldownCap: Duration?
+        /// AIMD recovery: a clean window of this length restores `rateRecoveryStepPercent`.
+        public var rateRecoveryWindow: Duration?
+        public var rateRecoveryStepPercent: Int?
     }
 
     static let daemonKeys = ["socket", "socket_mode", "socket_group", "client_group", "admin_group", "database", "hostname", "unsubscribe_key_file", "max_clients"]
-    static let deliveryKeys = ["retry_base", "retry_factor", "retry_cap", "max_attempts", "max_age", "breaker_threshold", "breaker_minimum", "classification_rules"]
+    static let deliveryKeys = ["retry_base", "retry_factor", "retry_cap", "max_attempts", "max_age", "breaker_threshold", "breaker_minimum", "classification_rules",
+                              "provider_table", "throttle_cooldown", "throttle_cooldown_cap", "rate_recovery_window", "rate_recovery_step"]
+    static let sectionKinds = ["daemon", "delivery", "account", "provider", "suspension"]
 
     /// Reads and checks the file; every problem is reported at once.
     public static func load(path: String, environment: [String: String] = ProcessInfo.processInfo.environment) throws(ConfigurationError) -> DaemonConfiguration {
@@ -96,6 +111,17 @@ public struct DaemonConfiguration: Sendable {
                 }
                 delivery.breakerMinimumOutcomes = reader.integer("breaker_minimum", range: 1...1_000_000)
                 delivery.classificationRulesFile = reader.string("classification_rules").map { resolve($0, base: base) }
+                delivery.providerTableFile = reader.string("provider_table").map { resolve($0, base: base) }
+                delivery.throttleCooldown = reader.duration("throttle_cooldown")
+                delivery.throttleCooldownCap = reader.duration("throttle_cooldown_cap")
+                delivery.rateRecoveryWindow = reader.duration("rate_recovery_window")
+                if let step = reader.string("rate_recovery_step") {
+                    let digits = step.hasSuffix("%") ? String(step.dropLast()) : step
+                    if let value = Int(digits), (1...100).contains(value) { delivery.rateRecoveryStepPercent = value } else { reader.problem("rate_recovery_step", "\"\(step)\" is not a percentage such as 12%") }
+                }
+                for key in ["throttle_cooldown", "throttle_cooldown_cap", "rate_recovery_window"] where reader.string(key) != nil {
+                    if let value = Duration(operatorInput: reader.string(key) ?? ""), value <= .zero { reader.problem(key, "must be longer than 0s") }
+                }
                 configuration.delivery = delivery
                 problems += reader.problems
             case "account":
@@ -113,9 +139,42 @@ public struct DaemonConfiguration: Sendable {
                 if let dkim = account?.dkim { account?.dkim?.keyFile = resolve(dkim.keyFile, base: base) }
                 if let account { configuration.accounts[name] = account }
                 problems += reader.problems
+            case "provider":
+                guard let name = section.name, !name.isEmpty else {
+                    problems.append(ConfigurationProblem(file: path, line: section.line, "[provider] needs a name: [provider google]"))
+                    continue
+                }
+                if let earlier = configuration.providers.first(where: { $0.name == name }) {
+                    problems.append(ConfigurationProblem(file: path, line: section.line, "[provider \(name)] appears twice (first on line \(earlier.line))"))
+                    continue
+                }
+                var reader = SectionReader(section, path: path, knownKeys: ProviderConfiguration.knownKeys)
+                let provider = ProviderConfiguration.read(&reader, name: name)
+                configuration.providers.append(provider)
+                problems += reader.problems
+                // A new provider without domains would never match a recipient: almost always
+                // a misspelt built-in name.
+                let builtIn = (try? ProviderTable.builtIn())?.providers.map(\.name) ?? []
+                if provider.domains.isEmpty, !builtIn.contains(name), !configuration.providers.dropLast().contains(where: { $0.name == name }) {
+                    var message = "[provider \(name)] is not a built-in provider (\(builtIn.joined(separator: ", "))) and lists no domains, so no recipient belongs to it"
+                    if let suggestion = SectionReader.closest(to: name, in: builtIn) { message += " (did you mean [provider \(suggestion)]?)" }
+                    problems.append(ConfigurationProblem(file: path, line: section.line, message))
+                }
+            case "suspension":
+                guard let name = section.name, !name.isEmpty else {
+                    problems.append(ConfigurationProblem(file: path, line: section.line, "[suspension] needs a name: [suspension gmail-blocked]"))
+                    continue
+                }
+                if configuration.suspensionRules.contains(where: { $0.name == name }) {
+                    problems.append(ConfigurationProblem(file: path, line: section.line, "[suspension \(name)] appears twice"))
+                    continue
+                }
+                var reader = SectionReader(section, path: path, knownKeys: SuspensionConfiguration.knownKeys)
+                if let rule = SuspensionConfiguration.read(&reader, name: name)?.rule { configuration.suspensionRules.append(rule) }
+                problems += reader.problems
             default:
                 var message = "unknown section [\(section.kind)]"
-                if let suggestion = SectionReader.closest(to: section.kind, in: ["daemon", "delivery", "account"]) { message += " (did you mean [\(suggestion)]?)" }
+                if let suggestion = SectionReader.closest(to: section.kind, in: sectionKinds) { message += " (did you mean [\(suggestion)]?)" }
                 problems.append(ConfigurationProblem(file: path, line: section.line, message))
             }
         }

@@ -17,6 +17,11 @@ public struct RuntimeSettings: Sendable {
     public var accountLimits: [String: ThrottleLimits]
     /// DKIM signers by account; keys are parsed once here, never per message.
     public var dkimSigners: [String: DKIMSigner]
+    /// Cool-downs after throttle replies, and the AIMD rate that follows them.
+    public var suspensionPolicy: SuspensionPolicy = .standard
+    public var adaptivePolicy: AdaptiveRatePolicy = .standard
+    /// The operator's `[suspension NAME]` rules, tried before the provider table's.
+    public var suspensionRules: [SuspensionRule] = []
 
     public static func make(_ configuration: DaemonConfiguration) throws(ConfigurationError) -> RuntimeSettings {
         var problems: [ConfigurationProblem] = []
@@ -51,8 +56,9 @@ public struct RuntimeSettings: Sendable {
                 }
             }
             do {
-                limits[name] = try ThrottleLimits(rates: account.rateLimits, maxConnections: account.concurrency,
-                                                  maxMessagesPerConnection: account.messagesPerConnection)
+                limits[name] = account.limits.isEmpty && !account.rateLimits.isEmpty
+                    ? try ThrottleLimits(rates: account.rateLimits, maxConnections: account.concurrency, maxMessagesPerConnection: account.messagesPerConnection)
+                    : ThrottleLimits(additional: account.limits, maxConnections: account.concurrency, maxMessagesPerConnection: account.messagesPerConnection)
             } catch {
                 problems.append(ConfigurationProblem(file: path, line: nil, "[account \(name)] rate: \(error)"))
             }
@@ -70,6 +76,20 @@ public struct RuntimeSettings: Sendable {
             problems.append(ConfigurationProblem(file: path, line: nil, "built-in provider table: \(error)"))
         }
         let delivery = configuration.delivery
+        if let tableFile = delivery.providerTableFile {
+            do {
+                try providers.apply(try String(contentsOfFile: tableFile, encoding: .utf8), file: tableFile)
+            } catch {
+                problems.append(ConfigurationProblem(file: path, line: nil, "provider_table \(tableFile): \(error)"))
+            }
+        }
+        for provider in configuration.providers { provider.apply(to: &providers) }
+        let suspension = SuspensionPolicy(
+            initial: delivery.throttleCooldown ?? DeliveryDefaults.suspensionInitial,
+            cap: delivery.throttleCooldownCap ?? max(DeliveryDefaults.suspensionCap, delivery.throttleCooldown ?? .zero))
+        let adaptive = AdaptiveRatePolicy(
+            recoveryStep: delivery.rateRecoveryStepPercent.map { Double($0) / 100 } ?? DeliveryDefaults.adaptiveRecoveryStep,
+            recoveryWindow: delivery.rateRecoveryWindow ?? DeliveryDefaults.adaptiveRecoveryWindow)
         var retry = RetryPolicy.standard
         do {
             retry = try RetryPolicy(
@@ -83,7 +103,8 @@ public struct RuntimeSettings: Sendable {
         }
         guard problems.isEmpty else { throw ConfigurationError(problems: problems) }
         return RuntimeSettings(configuration: configuration, classifier: classifier, tlsContexts: contexts, unsubscribeSecret: secret,
-                               retryPolicy: retry, providers: providers, accountLimits: limits, dkimSigners: signers)
+                               retryPolicy: retry, providers: providers, accountLimits: limits, dkimSigners: signers,
+                               suspensionPolicy: suspension, adaptivePolicy: adaptive, suspensionRules: configuration.suspensionRules)
     }
 }
 

@@ -32,6 +32,9 @@ struct AccountWorker: Sendable {
     func run() async {
         var connection: SMTPConnection?
         var sentOnConnection = 0
+        /// The provider whose connection slot this worker holds: its session carries that
+        /// provider's messages now, and counts toward the provider's `max_connections`.
+        var heldProvider: String?
         let variablesDecoder = JSONDecoder()
         await withTaskGroup(of: Void.self) { commits in
             var uncommitted = 0
@@ -39,6 +42,16 @@ struct AccountWorker: Sendable {
                 let settings = engine.settings.current
                 guard let configuration = settings.configuration.accounts[account] else { break }
                 guard index < configuration.concurrency else { break }
+                if let until = await engine.throttle.accountSuspendedUntil(account), until.timeIntervalSinceNow > 0.5 {
+                    // A cool-down or a used-up quota: claiming now would only hand the claims back.
+                    if let open = connection { await open.quit() }
+                    connection = nil
+                    sentOnConnection = 0
+                    if let held = heldProvider { await engine.throttle.releaseConnection(provider: held) }
+                    heldProvider = nil
+                    try? await Task.sleep(for: .milliseconds(Int(min(until.timeIntervalSinceNow, 1) * 1000)))
+                    continue
+                }
                 let claimed: [ClaimedRecipient]
                 do {
                     claimed = try await engine.store.run { [account] in try $0.claimDueRecipients(account: account, now: Date(), limit: Self.claimBatch) }
@@ -54,6 +67,10 @@ struct AccountWorker: Sendable {
                         connection = nil
                         sentOnConnection = 0
                     }
+                    if let held = heldProvider {
+                        await engine.throttle.releaseConnection(provider: held)
+                        heldProvider = nil
+                    }
                     try? await Task.sleep(for: .milliseconds(100))
                     continue
                 }
@@ -61,8 +78,21 @@ struct AccountWorker: Sendable {
                 while let recipient = remaining.first {
                     if engine.isStopping { break }
                     let provider = settings.providers.provider(forDomain: recipient.domain)
-                    if let wait = await engine.throttle.reserve(account: account, provider: provider) {
-                        let delay = wait.timeIntervalSinceNow
+                    if heldProvider != provider {
+                        if let held = heldProvider { await engine.throttle.releaseConnection(provider: held) }
+                        heldProvider = nil
+                        guard await engine.throttle.acquireConnection(provider: provider) else {
+                            // Every session the provider allows is busy: hand the claims back so
+                            // a worker that holds one of them, or another provider's turn, goes.
+                            break
+                        }
+                        heldProvider = provider
+                    }
+                    let jobLimits = (try? await engine.composers.context(jobID: recipient.jobID, store: engine.store))?.rateLimits
+                    let reservation = await engine.throttle.reserve(account: account, provider: provider, job: recipient.jobID, jobLimits: jobLimits)
+                    guard case .reserved(let reservedAt) = reservation else {
+                        guard case .wait(let until) = reservation else { break }
+                        let delay = until.timeIntervalSinceNow
                         if delay > 2 {
                             // A long wait: hand the claims back so the queue stays truthful
                             // and other providers' recipients can go first.
@@ -71,14 +101,20 @@ struct AccountWorker: Sendable {
                         try? await Task.sleep(for: .milliseconds(Int(max(delay, 0.001) * 1000)))
                         continue
                     }
+                    let completeReservation = { [engine, account, reservedAt] in
+                        await engine.throttle.complete(account: account, provider: provider, job: recipient.jobID, reservedAt: reservedAt)
+                    }
                     remaining = remaining.dropFirst()
-                    if connection == nil || sentOnConnection >= configuration.messagesPerConnection {
+                    let perConnection = ThrottleLimits.smallest(configuration.messagesPerConnection,
+                                                                settings.providers.limits(forProvider: provider).maxMessagesPerConnection)
+                    if connection == nil || sentOnConnection >= perConnection {
                         if let old = connection { await old.quit() }
                         connection = nil
                         sentOnConnection = 0
                         do throws(SMTPError) {
                             connection = try await connect(configuration, settings: settings)
                         } catch {
+                            await completeReservation()
                             await connectionFailed(error, recipients: [recipient] + remaining, provider: provider, settings: settings, commits: &commits)
                             remaining = []
                             // The relay refused a session: give it a moment before the next claim.
@@ -86,8 +122,12 @@ struct AccountWorker: Sendable {
                             continue
                         }
                     }
-                    guard let session = connection else { continue }
+                    guard let session = connection else {
+                        await completeReservation()
+                        continue
+                    }
                     let outcome = await deliver(recipient, over: session, provider: provider, settings: settings, decoder: variablesDecoder)
+                    await completeReservation()
                     sentOnConnection += 1
                     if !outcome.connectionUsable {
                         await session.quit()
@@ -103,6 +143,10 @@ struct AccountWorker: Sendable {
                         await pauseAccount(reason: reason)
                         break
                     }
+                    if case .requeue = outcome.decision {
+                        // The scope is cooling down: the rest of this batch would only wait.
+                        break
+                    }
                 }
                 if !remaining.isEmpty {
                     let ids = remaining.map(\.id)
@@ -112,6 +156,7 @@ struct AccountWorker: Sendable {
             }
             await commits.waitForAll()
         }
+        if let held = heldProvider { await engine.throttle.releaseConnection(provider: held) }
         if let connection { await connection.quit() }
     }
 
@@ -197,10 +242,9 @@ struct AccountWorker: Sendable {
         case .expire: transition = .failed
         case .requeue:
             transition = .requeued
-            let until = await engine.throttle.noteThrottle(account: account, provider: provider, replyText: reply?.text ?? "")
-            logger.notice("throttled by the relay or provider; slowing down", metadata: [
-                "provider": "\(provider)", "until": "\(until)", "smtp_code": "\(reply.map { String($0.code) } ?? "")", "job_id": "\(recipient.jobID)",
-            ])
+            await engine.throttle.noteThrottle(account: account, provider: provider, code: reply.map { Int($0.code) },
+                                               replyText: reply.map { "\($0.enhancedCode.map { "\($0) " } ?? "")\($0.text)" } ?? "",
+                                               rule: classification.rule)
         case .failAndSuppress: transition = .suppressAndFail
         case .fail: transition = .failed
         case .pauseAccount: transition = .requeued
@@ -216,8 +260,10 @@ struct AccountWorker: Sendable {
             logger.warning("bounce circuit breaker tripped; job paused", metadata: ["job_id": "\(jobID)", "reason": "\(tripped)"])
             _ = try? await engine.store.run { try $0.pause(jobID: jobID, reason: "circuit breaker: \(tripped)") }
         }
+        // The throttle's reservation already went into the send log (with the job), so the
+        // outcome must not count the send a second time.
         let outcome = DeliveryOutcome(recipientID: recipient.id, jobID: recipient.jobID, account: account, provider: provider, attempt: attempt,
-                                      transition: transition)
+                                      transition: transition, countsTowardLimits: false)
         return Delivered(outcome: outcome, decision: decision, connectionUsable: usable)
     }
 
@@ -240,7 +286,8 @@ struct AccountWorker: Sendable {
             let transition: DeliveryOutcome.Transition = if case .defer(let until) = decision { .deferred(until: until) } else { .failed }
             let attempt = AttemptInfo(at: now, stage: error.stage.rawValue, code: error.reply.map { Int($0.code) }, enhanced: error.reply?.enhancedCode?.description,
                                       text: "\(error)", replyClass: .transient, rule: classification.rule)
-            let outcome = DeliveryOutcome(recipientID: recipient.id, jobID: recipient.jobID, account: account, provider: provider, attempt: attempt, transition: transition)
+            let outcome = DeliveryOutcome(recipientID: recipient.id, jobID: recipient.jobID, account: account, provider: provider, attempt: attempt,
+                                          transition: transition, countsTowardLimits: false)
             commits.addTask { [engine] in try? await engine.committer.submit(outcome) }
         }
     }

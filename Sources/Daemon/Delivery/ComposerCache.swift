@@ -1,3 +1,4 @@
+import Delivery
 import Foundation
 import Message
 import Queue
@@ -12,6 +13,8 @@ final class ComposerCache: Sendable {
         /// When the job entered the queue: a recipient's age for max_age counts from here, as
         /// Postfix counts from a message's arrival.
         var queuedAt: Date
+        /// The campaign's own `rate_limits` (the job's throttle scope); nil when it sets none.
+        var rateLimits: ThrottleLimits?
     }
 
     private let composers = Mutex<[Int64: JobContext]>([:])
@@ -22,7 +25,8 @@ final class ComposerCache: Sendable {
             throw ComposerCacheError(jobID: jobID, detail: "job no longer exists")
         }
         let spec = try CampaignWire.decodeSpec(job.spec)
-        let context = JobContext(composer: try MessageComposer(spec: spec), queuedAt: job.createdAt)
+        let context = JobContext(composer: try MessageComposer(spec: spec), queuedAt: job.createdAt,
+                                 rateLimits: spec.rateLimits.map { ThrottleLimits(perSecond: $0.perSecond, perMinute: $0.perMinute, perHour: $0.perHour, perDay: $0.perDay) })
         composers.withLock { $0[jobID] = context }
         return context
     }

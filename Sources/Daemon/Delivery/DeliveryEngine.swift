@@ -52,6 +52,8 @@ final class DeliveryEngine: Sendable {
     }
 
     private let lastHousekeeping = Atomic<Int64>(Int64(Date().timeIntervalSince1970))
+    /// The send log is pruned hourly; rows older than every window are never read.
+    private let lastPrune = Atomic<Int64>(0)
 
     /// False when the scheduler loop has not come round for a minute: stuck, and systemd's
     /// watchdog should restart the daemon.
@@ -74,14 +76,23 @@ final class DeliveryEngine: Sendable {
                 ])
             }
             composers.forget(jobIDs: finished)
+            await throttle.forget(jobIDs: finished)
             let sends = await throttle.drainSends()
             if !sends.isEmpty {
-                let grouped = Dictionary(grouping: sends) { "\($0.account)\u{0}\($0.provider)" }
+                try await store.run { try $0.recordSends(sends) }
+            }
+            let accounts = settings.current.configuration.accounts.keys.sorted()
+            let (states, notes) = await throttle.housekeeping(accounts: accounts, now: now)
+            if !states.isEmpty || !notes.isEmpty {
                 try await store.run { store in
-                    for (_, group) in grouped {
-                        try store.recordSends(account: group[0].account, provider: group[0].provider, at: group.map(\.at))
-                    }
+                    try store.saveThrottleStates(states, now: now)
+                    for (account, note) in notes { try store.setThrottleNote(account: account, note: note, now: now) }
                 }
+            }
+            if Int64(now.timeIntervalSince1970) - lastPrune.load(ordering: .relaxed) > 3600 {
+                lastPrune.store(Int64(now.timeIntervalSince1970), ordering: .relaxed)
+                let horizon = now.addingTimeInterval(-ThrottleCoordinator.historyHorizon - 86_400)
+                try await store.run { try $0.prune(olderThan: horizon) }
             }
         } catch {
             logger.error("queue housekeeping failed; retrying", metadata: ["error": "\(error)"])

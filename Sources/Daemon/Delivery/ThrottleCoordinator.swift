@@ -1,17 +1,32 @@
 import Delivery
 import Foundation
+import Logging
 import Queue
 
-/// One owner for the throttle state every worker shares: rate windows per account and
-/// provider, connection counts, suspensions after throttle replies.
+/// One owner for the throttle state every worker shares: rate windows per account, provider
+/// and job, connection slots, cool-downs after throttle replies, quota pauses and the
+/// adaptive (AIMD) rate. Every change of a scope is logged with its reason, persisted, and
+/// shown on the running jobs it slows down (`mailctl status`).
 actor ThrottleCoordinator {
     private var throttle: DeliveryThrottle
-    private var pendingSends: [(account: String, provider: String, at: Date)] = []
+    private var pendingSends: [QueueStore.SendLogEntry] = []
+    private var changedScopes: Set<ThrottleScope> = []
+    private var notes: [String: String] = [:]
+    private let store: QueueStore
+    private let logger: Logger
 
-    init(settings: RuntimeSettings, store: QueueStore, now: Date = Date()) {
-        throttle = DeliveryThrottle(accounts: settings.accountLimits, providerTable: settings.providers)
+    /// Send history older than this is never needed: no window is longer (a week is the
+    /// longest period `RateLimit` names).
+    static let historyHorizon: TimeInterval = 7 * 86_400
+
+    init(settings: RuntimeSettings, store: QueueStore, logger: Logger = Logger(label: "maild"), now: Date = Date()) {
+        self.store = store
+        self.logger = logger
+        throttle = DeliveryThrottle(accounts: settings.accountLimits, providerTable: settings.providers,
+                                    suspensionPolicy: settings.suspensionPolicy, extraSuspensionRules: settings.suspensionRules,
+                                    adaptivePolicy: settings.adaptivePolicy)
         // Rolling windows survive restarts: a daily cap that was used up stays used up.
-        let since = now.addingTimeInterval(-86_400)
+        let since = now.addingTimeInterval(-Self.historyHorizon)
         for account in settings.accountLimits.keys {
             if let history = try? store.sendTimes(account: account, since: since) {
                 throttle.restoreSendHistory(history, for: .account(account))
@@ -22,26 +37,83 @@ actor ThrottleCoordinator {
                 throttle.restoreSendHistory(history, for: .provider(provider.name))
             }
         }
+        // So do cool-downs, quota pauses and reduced rates.
+        for row in (try? store.throttleStates()) ?? [] {
+            throttle.restoreSuspension(row.suspension, for: row.scope)
+            throttle.restoreAdaptiveState(row.adaptive, for: row.scope)
+        }
     }
 
-    /// Takes a send slot now, or says when one will be free.
-    func reserve(account: String, provider: String, now: Date = Date()) -> Date? {
-        let earliest = throttle.earliestSend(account: account, provider: provider, now: now)
-        guard earliest <= now else { return earliest }
-        throttle.recordSend(account: account, provider: provider, at: now)
-        pendingSends.append((account, provider, now))
-        return nil
+    /// The answer to `reserve`: a slot taken at an instant (give it back to `complete`), or
+    /// the earliest instant one will be free.
+    enum Reservation: Sendable {
+        case reserved(at: Date)
+        case wait(until: Date)
     }
+
+    /// Takes a send slot now, or says when one will be free. A job's campaign limits are
+    /// registered (with their history from the send log) the first time the job sends. The
+    /// slot counts as in flight until `complete`: limits then hold at the relay too.
+    func reserve(account: String, provider: String, job: Int64? = nil, jobLimits: ThrottleLimits? = nil, now: Date = Date()) -> Reservation {
+        recover(now: now)
+        if let job, let jobLimits, throttle.limits(of: .job(job)) == nil {
+            throttle.setLimits(jobLimits, for: .job(job))
+            if let history = try? store.sendTimes(jobID: job, since: now.addingTimeInterval(-Self.historyHorizon)) {
+                throttle.restoreSendHistory(history, for: .job(job))
+            }
+        }
+        let earliest = throttle.earliestSend(account: account, provider: provider, job: job, now: now)
+        guard earliest <= now else { return .wait(until: earliest) }
+        throttle.recordSend(account: account, provider: provider, job: job, at: now, inFlight: true)
+        return .reserved(at: now)
+    }
+
+    /// The message of a reservation got its final answer (or failed): its send counts at
+    /// `now` from here on, and goes into the send log.
+    func complete(account: String, provider: String, job: Int64?, reservedAt: Date, now: Date = Date()) {
+        throttle.completeSend(account: account, provider: provider, job: job, reservedAt: reservedAt, at: now)
+        pendingSends.append(QueueStore.SendLogEntry(account: account, provider: provider, jobID: job, at: max(now, reservedAt)))
+    }
+
+    /// When the account's own suspension (a cool-down or a quota pause) ends; nil when it may
+    /// send. Workers check it before claiming, so a paused account does not churn claims.
+    func accountSuspendedUntil(_ account: String, now: Date = Date()) -> Date? {
+        throttle.suspendedUntil(.account(account), now: now)
+    }
+
+    /// A slot of the provider's `max_connections`: sessions carrying its messages at once.
+    func acquireConnection(provider: String) -> Bool { throttle.acquireConnection(.provider(provider)) }
+
+    func releaseConnection(provider: String) { throttle.releaseConnection(.provider(provider)) }
 
     /// Sends taken since the last call, for the store's send log.
-    func drainSends() -> [(account: String, provider: String, at: Date)] {
+    func drainSends() -> [QueueStore.SendLogEntry] {
         defer { pendingSends = [] }
         return pendingSends
     }
 
-    func noteThrottle(account: String, provider: String, replyText: String, now: Date = Date()) -> Date {
-        let scope: ThrottleScope = provider == ProviderTable.defaultProviderName ? .account(account) : .provider(provider)
-        return throttle.noteThrottle(scope: scope, replyText: replyText, now: now)
+    /// A throttle reply: through a relay, the relay (account) is the one asking unless the
+    /// recipient's provider is a known one. A quota reply pauses the account until the
+    /// oldest send of its window leaves it.
+    @discardableResult
+    func noteThrottle(account: String, provider: String, code: Int?, replyText: String, rule: String, now: Date = Date()) -> ThrottleAdjustment {
+        let adjustment: ThrottleAdjustment
+        if QuotaReply.isQuota(replyClass: .throttle, code: code, text: replyText) {
+            let oldest = try? store.sendTimes(account: account, since: now.addingTimeInterval(-DeliveryDefaults.quotaWindow.policySecondsForDaemon)).first
+            let until = QuotaReply.resetInstant(oldestSendInWindow: oldest ?? nil, now: now)
+            adjustment = throttle.suspend(.account(account), until: until, reason: "quota reply (rule \(rule)): paused until the daily window resets", now: now)
+        } else {
+            let scope: ThrottleScope = provider == ProviderTable.defaultProviderName ? .account(account) : .provider(provider)
+            adjustment = throttle.throttled(scope, replyText: replyText, now: now)
+        }
+        changedScopes.insert(adjustment.scope)
+        logger.notice("throttled: slowing down", metadata: [
+            "scope": "\(adjustment.scope)", "provider": "\(provider)", "account": "\(account)", "rule": "\(rule)",
+            "smtp_code": "\(code.map(String.init) ?? "")", "reason": "\(adjustment.reason)",
+            "rate_percent": "\(Int((adjustment.fraction * 100).rounded()))",
+            "until": "\(adjustment.suspendedUntil?.formatted(.iso8601) ?? "")",
+        ])
+        return adjustment
     }
 
     func noteSuccess(account: String, provider: String, now: Date = Date()) {
@@ -49,7 +121,61 @@ actor ThrottleCoordinator {
         throttle.noteSuccess(scope: .provider(provider), now: now)
     }
 
+    /// Additive increase after clean windows, logged.
+    private func recover(now: Date) {
+        for change in throttle.recover(now: now) {
+            changedScopes.insert(change.scope)
+            logger.info("throttle easing", metadata: [
+                "scope": "\(change.scope)", "reason": "\(change.reason)", "rate_percent": "\(Int((change.fraction * 100).rounded()))",
+            ])
+        }
+    }
+
+    /// Persists the scopes that changed and returns the status note of each account whose
+    /// note changed (nil: nothing in force any more), for its running jobs.
+    func housekeeping(accounts: [String], now: Date = Date()) -> (states: [QueueStore.ThrottleStateRow], notes: [String: String?]) {
+        recover(now: now)
+        let states = changedScopes.map { QueueStore.ThrottleStateRow(scope: $0, suspension: throttle.suspensionState($0), adaptive: throttle.adaptiveState($0)) }
+        changedScopes = []
+        let adjustments = throttle.adjustments(now: now)
+        var changed: [String: String?] = [:]
+        for account in accounts {
+            let relevant = adjustments.filter {
+                switch $0.scope {
+                case .account(let name): return name == account
+                case .provider: return true
+                case .job: return false
+                }
+            }
+            let note = relevant.isEmpty ? nil : "throttled: " + relevant.map(\.description).joined(separator: "; ")
+            // A note in force is written every time (a no-op for jobs that have it) so jobs
+            // that started since see it too; a cleared one once.
+            if notes[account] != note || note != nil {
+                notes[account] = note
+                changed[account] = .some(note)
+            }
+        }
+        return (states, changed)
+    }
+
+    /// Forgets finished jobs' scopes.
+    func forget(jobIDs: [Int64]) {
+        for id in jobIDs { throttle.removeScope(.job(id)) }
+    }
+
     func updateLimits(_ settings: RuntimeSettings) {
         for (account, limits) in settings.accountLimits { throttle.setLimits(limits, for: .account(account)) }
+        for provider in settings.providers.providers { throttle.setLimits(provider.limits, for: .provider(provider.name)) }
+        throttle.suspensionPolicy = settings.suspensionPolicy
+        throttle.adaptivePolicy = settings.adaptivePolicy
+        throttle.suspensionRules = settings.suspensionRules + settings.providers.providers.flatMap(\.suspensionRules)
+    }
+}
+
+extension Duration {
+    /// Seconds as a `TimeInterval`, for `Date` arithmetic in the daemon.
+    var policySecondsForDaemon: TimeInterval {
+        let (seconds, attoseconds) = components
+        return Double(seconds) + Double(attoseconds) / 1e18
     }
 }

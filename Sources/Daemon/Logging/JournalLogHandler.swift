@@ -33,18 +33,29 @@ public struct JournalLogHandler: LogHandler {
         ]
         var merged = metadata
         if let extra = event.metadata { merged.merge(extra) { $1 } }
-        for (key, value) in merged {
-            fields.append("\(Self.fieldName(key))=\(value)")
+        for (key, value) in merged.sorted(by: { $0.key < $1.key }) {
+            var name = Self.fieldName(key)
+            // Metadata must not overwrite the entry's own fields (a "message" key would
+            // otherwise give the entry two MESSAGE= values).
+            if Self.ownFields.contains(name) { name = "META_" + name }
+            fields.append("\(name)=\(value)")
         }
-        Self.send(fields)
+        if Self.send(fields) < 0 {
+            // The journal socket is gone (journald restarting): the line still goes somewhere.
+            let line = "\(event.level) \(label): \(event.message)" + merged.sorted { $0.key < $1.key }.map { " \($0.key)=\($0.value)" }.joined() + "\n"
+            FileHandle.standardError.write(Data(line.utf8))
+        }
     }
 
-    /// journald field names: upper-case letters, digits and underscores, not starting with an
-    /// underscore or digit (those are reserved or invalid).
+    static let ownFields: Set<String> = ["MESSAGE", "PRIORITY", "SYSLOG_IDENTIFIER", "LOGGER", "CODE_FILE", "CODE_LINE", "CODE_FUNC"]
+
+    /// journald field names: ASCII upper-case letters, digits and underscores, at most 64
+    /// bytes, not starting with an underscore or digit (those are reserved or invalid; journald
+    /// drops fields that break the rules).
     static func fieldName(_ key: String) -> String {
-        var name = String(key.uppercased().map { $0.isLetter || $0.isNumber ? $0 : "_" })
+        var name = String(key.uppercased().map { $0.isASCII && ($0.isLetter || $0.isNumber) ? $0 : "_" })
         while name.first == "_" || name.first?.isNumber == true { name.removeFirst() }
-        return name.isEmpty ? "FIELD" : name
+        return name.isEmpty ? "FIELD" : String(name.prefix(64))
     }
 
     static func priority(_ level: Logger.Level) -> Int {
@@ -60,7 +71,9 @@ public struct JournalLogHandler: LogHandler {
 
     /// sd_journal_send is C-variadic and cannot be called from Swift; sendv takes iovecs, all
     /// pointing into one buffer.
-    static func send(_ fields: [String]) {
+    /// Returns sd_journal_sendv's result: 0, or a negative errno.
+    @discardableResult
+    static func send(_ fields: [String]) -> Int32 {
         var storage: [UInt8] = []
         var ranges: [Range<Int>] = []
         for field in fields {
@@ -68,11 +81,11 @@ public struct JournalLogHandler: LogHandler {
             storage.append(contentsOf: field.utf8)
             ranges.append(start..<storage.count)
         }
-        storage.withUnsafeMutableBytes { raw in
-            guard let base = raw.baseAddress else { return }
+        return storage.withUnsafeMutableBytes { raw in
+            guard let base = raw.baseAddress else { return -EINVAL }
             let vectors = ranges.map { iovec(iov_base: base + $0.lowerBound, iov_len: $0.count) }
-            vectors.withUnsafeBufferPointer { pointer in
-                _ = sd_journal_sendv(pointer.baseAddress, Int32(pointer.count))
+            return vectors.withUnsafeBufferPointer { pointer in
+                sd_journal_sendv(pointer.baseAddress, Int32(pointer.count))
             }
         }
     }

@@ -1,60 +1,73 @@
 import Foundation
-import Logging
+import Queue
+import Synchronization
 
-/// Keeps systemd's STATUS= line current: "3 jobs running, 1,240 msg/min, 2 jobs paused".
+/// Keeps systemd's STATUS= line current, so `systemctl status maild` answers "is it sending?"
+/// at a glance: "3 jobs running, 1,240 msg/min, 2 accounts paused".
 struct StatusReporter: Sendable {
     let store: StoreAccess
     let engine: DeliveryEngine
     let notifier: SystemdNotifier
+    /// How often the line is refreshed; systemd keeps only the latest, so more is only noise.
+    var period: Duration = .seconds(5)
+    let rate = SendRate()
 
+    /// The line as of now; job states come from the store, the rate from the engine's counter.
     func line() async -> String {
         let jobs = (try? await store.run { try $0.jobs(includeFinished: false) }) ?? []
+        return Self.summary(jobs: jobs, messagesPerMinute: rate.perMinute(totalSent: engine.activity.totalSent))
+    }
+
+    static func summary(jobs: [JobRecord], messagesPerMinute: Int) -> String {
         let running = jobs.filter { $0.state == .running }.count
-        let paused = jobs.filter { $0.state == .paused }.count
-        var parts = ["\(running) job\(running == 1 ? "" : "s") running"]
-        if paused > 0 { parts.append("\(paused) paused") }
+        let paused = jobs.filter { $0.state == .paused }
+        // AccountWorker pauses every job of an account with "account NAME: why"; those count
+        // once per account, because one fix (a password, a quota) resumes them all.
+        let accountPaused = paused.filter { $0.pauseReason?.hasPrefix("account \($0.account):") == true }
+        let accounts = Set(accountPaused.map(\.account)).count
+        let otherPaused = paused.count - accountPaused.count
+        var parts = [counted(running, "job") + " running", "\(grouped(messagesPerMinute)) msg/min"]
+        if otherPaused > 0 { parts.append(counted(otherPaused, "job") + " paused") }
+        if accounts > 0 { parts.append(counted(accounts, "account") + " paused") }
         return parts.joined(separator: ", ")
     }
 
+    static func counted(_ count: Int, _ noun: String) -> String {
+        "\(grouped(count)) \(noun)\(count == 1 ? "" : "s")"
+    }
+
+    /// 1240 -> "1,240", independent of the machine's locale (the line is read in logs and
+    /// bug reports, not localized).
+    static func grouped(_ value: Int) -> String {
+        let digits = String(value.magnitude)
+        var result = ""
+        for (index, digit) in digits.enumerated() {
+            if index > 0 && (digits.count - index) % 3 == 0 { result.append(",") }
+            result.append(digit)
+        }
+        return value < 0 ? "-" + result : result
+    }
+
     func run() async {
-        var lastSent = engine.activity.totalSent
         while !Task.isCancelled {
-            try? await Task.sleep(for: .seconds(10))
-            let sent = engine.activity.totalSent
-            let perMinute = (sent - lastSent) * 6
-            lastSent = sent
-            notifier.status(await line() + ", \(perMinute) msg/min")
+            try? await Task.sleep(for: period)
+            if Task.isCancelled { return }
+            notifier.status(await line())
         }
     }
 }
 
-/// WATCHDOG=1 at half the interval systemd asked for, but only while a real health check
-/// passes: the store answers a query and the scheduler is not stuck.
-struct WatchdogPinger: Sendable {
-    let notifier: SystemdNotifier
-    let store: StoreAccess
-    let engine: DeliveryEngine
-    let logger: Logging.Logger
+/// Messages sent during the last minute, from samples of the engine's running total: a real
+/// count over a sliding minute, not an extrapolation of the last few seconds.
+final class SendRate: Sendable {
+    private let samples = Mutex<[(at: ContinuousClock.Instant, total: Int)]>([])
 
-    func run() async {
-        guard let interval = notifier.watchdogInterval() else { return }
-        while !Task.isCancelled {
-            try? await Task.sleep(for: interval / 2)
-            let healthy = await withTaskGroup(of: Bool.self) { group in
-                group.addTask { (try? await store.run { _ = try $0.jobs(includeFinished: false); return true }) ?? false }
-                group.addTask {
-                    try? await Task.sleep(for: interval / 4)
-                    return false
-                }
-                let first = await group.next() ?? false
-                group.cancelAll()
-                return first
-            }
-            if healthy && engine.isHealthy {
-                notifier.watchdogPing()
-            } else {
-                logger.error("health check failed; withholding the watchdog ping so systemd restarts maild")
-            }
+    func perMinute(totalSent: Int, now: ContinuousClock.Instant = .now) -> Int {
+        samples.withLock { samples in
+            samples.append((now, totalSent))
+            // Keep the newest sample at least a minute old as the baseline.
+            while samples.count > 1, now - samples[1].at >= .seconds(60) { samples.removeFirst() }
+            return totalSent - samples[0].total
         }
     }
 }

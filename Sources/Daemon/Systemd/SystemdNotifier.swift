@@ -20,11 +20,19 @@ public struct SystemdNotifier: Sendable {
         send("STOPPING=1\nSTATUS=\(status)")
     }
 
+    /// RELOADING=1 with the monotonic timestamp systemd 253+ uses to match the reload to the
+    /// READY=1 that ends it (older managers ignore the field).
     public func reloading() {
         var now = timespec()
         clock_gettime(CLOCK_MONOTONIC, &now)
         let microseconds = UInt64(now.tv_sec) * 1_000_000 + UInt64(now.tv_nsec) / 1000
-        send("RELOADING=1\nMONOTONIC_USEC=\(microseconds)")
+        send("RELOADING=1\nSTATUS=reloading the configuration\nMONOTONIC_USEC=\(microseconds)")
+    }
+
+    /// Ends a reload, whether the new configuration was taken or refused: systemd waits for
+    /// READY=1 after RELOADING=1 before `systemctl reload` returns.
+    public func reloaded(status: String) {
+        send("READY=1\nSTATUS=\(status)")
     }
 
     public func watchdogPing() {
@@ -40,16 +48,5 @@ public struct SystemdNotifier: Sendable {
 
     private func send(_ state: String) {
         _ = sd_notify(0, state)
-    }
-}
-
-/// Socket activation: the descriptor systemd passed for maild.socket, if any.
-public enum SocketActivation {
-    public static func inheritedDescriptor() -> Int32? {
-        let count = sd_listen_fds(1)
-        guard count >= 1 else { return nil }
-        let descriptor = SD_LISTEN_FDS_START
-        guard sd_is_socket_unix(descriptor, Int32(SOCK_STREAM.rawValue), 1, nil, 0) > 0 else { return nil }
-        return descriptor
     }
 }

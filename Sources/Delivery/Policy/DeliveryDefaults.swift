@@ -41,6 +41,25 @@ public enum DeliveryDefaults {
     /// This many successes in a row after a suspension ended also end the streak early.
     public static let suspensionSuccessesToReset = 20
 
+    // MARK: Adaptive rate on throttle replies (AdaptiveRatePolicy, AIMD)
+
+    /// A throttle reply halves the scope's effective rate (multiplicative decrease)...
+    public static let adaptiveDecrease: Double = 0.5
+    /// ...but never below 1/64 of the configured rate, so recovery takes a bounded time.
+    public static let adaptiveFloor: Double = 1.0 / 64
+    /// Each clean window after the cool-down restores 1/8 of the configured rate (additive
+    /// increase): from half rate to full in four clean windows.
+    public static let adaptiveRecoveryStep: Double = 0.125
+    /// A minute without a throttle reply is a clean window: the period providers' short
+    /// rate counters use.
+    public static let adaptiveRecoveryWindow: Duration = .seconds(60)
+
+    // MARK: Daily quotas
+
+    /// A quota reply pauses the account until the oldest send of the last day leaves the
+    /// window; with no send on record, this long.
+    public static let quotaWindow: Duration = .seconds(86_400)
+
     // MARK: Bounce circuit breaker (BounceCircuitBreaker)
 
     /// Trip when more than this share of outcomes are bounces or rejects. Mailbox providers

@@ -17,6 +17,11 @@ public struct RollingWindowLimiter: Sendable, Equatable {
     /// Ascending Unix milliseconds of the most recent sends, at most `capacity` of them.
     private var sends: [Int64] = []
     private let capacity: Int
+    /// Sends reserved but not yet completed, by their provisional instant (a multiset). The
+    /// receiver sees a message some time between its reservation and its completion, so a
+    /// limit can only be kept on the receiver's clock if a send still on the wire counts as
+    /// happening now: see `complete(reservedAt:at:)`.
+    private var inFlight: [Int64: Int] = [:]
 
     public init(limits: [RateLimit], history: [Date] = []) {
         self.limits = limits
@@ -30,18 +35,36 @@ public struct RollingWindowLimiter: Sendable, Equatable {
 
     /// `now` when a send may go now; otherwise the earliest instant every limit allows one.
     public func nextAllowed(now: Date) -> Date {
-        let earliest = earliestMilliseconds()
+        let earliest = earliestMilliseconds(now: now.unixMilliseconds)
         return earliest <= now.unixMilliseconds ? now : Date(unixMilliseconds: earliest)
     }
 
     /// True when a send at `now` keeps every limit.
-    public func allows(now: Date) -> Bool { earliestMilliseconds() <= now.unixMilliseconds }
+    public func allows(now: Date) -> Bool { earliestMilliseconds(now: now.unixMilliseconds) <= now.unixMilliseconds }
 
     /// Notes a send. Sends normally arrive in order; an older instant (a late report from a
-    /// worker) is inserted in place so the windows stay exact.
-    public mutating func record(at instant: Date) {
+    /// worker) is inserted in place so the windows stay exact. With `inFlight`, the send is a
+    /// reservation whose real instant `complete(reservedAt:at:)` will give.
+    public mutating func record(at instant: Date, inFlight: Bool = false) {
         guard capacity > 0 else { return }
-        let ms = instant.unixMilliseconds
+        if inFlight { self.inFlight[instant.unixMilliseconds, default: 0] += 1 }
+        insert(instant.unixMilliseconds)
+    }
+
+    /// The reserved send at `reservedAt` finished at `instant` (the relay's final reply):
+    /// from now on it counts there, the latest moment the receiver can have seen it. So a
+    /// limit of N per W holds on the receiver's clock too, not only on maild's.
+    public mutating func complete(reservedAt: Date, at instant: Date) {
+        let reserved = reservedAt.unixMilliseconds
+        guard let pending = inFlight[reserved] else { return }
+        inFlight[reserved] = pending > 1 ? pending - 1 : nil
+        if let index = sends.lastIndex(of: reserved) { sends.remove(at: index) }
+        // Rounded up: the receiver saw the message before this instant, never after it.
+        let completed = Int64((instant.timeIntervalSince1970 * 1000).rounded(.up))
+        insert(max(completed, reserved))
+    }
+
+    private mutating func insert(_ ms: Int64) {
         if let last = sends.last, ms < last {
             var low = 0, high = sends.count
             while low < high {
@@ -66,10 +89,13 @@ public struct RollingWindowLimiter: Sendable, Equatable {
         return sends.reduce(0) { $0 + ($1 > start && $1 <= end ? 1 : 0) }
     }
 
-    private func earliestMilliseconds() -> Int64 {
+    private func earliestMilliseconds(now: Int64) -> Int64 {
         var earliest = Int64.min
         for limit in limits where sends.count >= limit.count {
-            earliest = max(earliest, sends[sends.count - limit.count] + limit.per.policyMilliseconds)
+            let oldest = sends[sends.count - limit.count]
+            // A send still on the wire may reach the receiver at any moment: it counts as now.
+            let counted = inFlight[oldest] != nil ? max(oldest, now) : oldest
+            earliest = max(earliest, counted + limit.per.policyMilliseconds)
         }
         return earliest
     }

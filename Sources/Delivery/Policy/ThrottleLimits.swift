@@ -50,6 +50,9 @@ public struct ThrottleLimits: Hashable, Sendable {
                        maxMessagesPerConnection: Self.smaller(maxMessagesPerConnection, other.maxMessagesPerConnection))
     }
 
+    /// A required limit and an optional one: the smaller (the smallest wins).
+    public static func smallest(_ a: Int, _ b: Int?) -> Int { b.map { min(a, $0) } ?? a }
+
     static func smaller(_ a: Int?, _ b: Int?) -> Int? {
         switch (a, b) {
         case let (a?, b?): return min(a, b)

@@ -153,3 +153,38 @@ public struct VerifyAccount: Codable, Sendable, Equatable {
 
     public init(account: String) { self.account = account }
 }
+
+// MARK: Suppression list (docs/protocol.md). The request cases `suppress_add`,
+// `suppress_remove` and `suppress_list` carry these bodies once Frames.swift codes them.
+
+/// Adds addresses to the suppression list (`mailctl suppress add|import`): at most
+/// `IPCLimits.maximumRecipientsPerChunk` per request; larger imports send several.
+public struct SuppressAddresses: Codable, Sendable, Equatable {
+    public var addresses: [String]
+    /// Why, kept with each new entry ("unsubscribed", "imported from list.csv").
+    public var reason: String
+
+    public init(addresses: [String], reason: String) {
+        self.addresses = addresses
+        self.reason = reason
+    }
+}
+
+/// Removes addresses from the suppression list (`mailctl suppress remove`); admins only.
+public struct UnsuppressAddresses: Codable, Sendable, Equatable {
+    public var addresses: [String]
+
+    public init(addresses: [String]) { self.addresses = addresses }
+}
+
+/// One page of the list in address order (`mailctl suppress list`); admins only.
+public struct ListSuppressions: Codable, Sendable, Equatable {
+    /// Entries after this (normalized) address; empty for the first page.
+    public var afterAddress: String
+    public var limit: Int
+
+    public init(afterAddress: String = "", limit: Int = 10_000) {
+        self.afterAddress = afterAddress
+        self.limit = limit
+    }
+}

@@ -1,3 +1,5 @@
+import Foundation
+
 /// What maild answers. Each answer travels as `{"id": N, "type": "<type>", "body": {...}}`
 /// with the id of the request it answers; a watch's progress comes as `event` frames with the
 /// watch request's id.
@@ -103,4 +105,49 @@ public struct IPCFailure: Codable, Sendable, Hashable, Error, CustomStringConver
     }
 
     public var description: String { message }
+}
+
+// MARK: Suppression list answers (docs/protocol.md): `suppression_changed` and `suppressions`.
+
+/// What an add or remove did: `changed` entries added (or removed), `unchanged` already
+/// there (or not there).
+public struct SuppressionChange: Codable, Sendable, Equatable {
+    public var changed: Int
+    public var unchanged: Int
+
+    public init(changed: Int, unchanged: Int) {
+        self.changed = changed
+        self.unchanged = unchanged
+    }
+}
+
+/// One suppressed address with when and why.
+public struct WireSuppression: Codable, Sendable, Equatable {
+    public var address: String
+    public var reason: String
+    /// `bounce` for addresses a hard bounce added; nil for operator entries.
+    public var replyClass: String?
+    public var jobID: Int64?
+    public var at: Date
+
+    public init(address: String, reason: String, replyClass: String?, jobID: Int64?, at: Date) {
+        self.address = address
+        self.reason = reason
+        self.replyClass = replyClass
+        self.jobID = jobID
+        self.at = at
+    }
+
+    enum CodingKeys: String, CodingKey { case address, reason, replyClass, jobID = "jobId", at }
+}
+
+public struct SuppressionPage: Codable, Sendable, Equatable {
+    public var entries: [WireSuppression]
+    /// Pass as `after_address` for the next page; nil at the end.
+    public var nextAfterAddress: String?
+
+    public init(entries: [WireSuppression], nextAfterAddress: String?) {
+        self.entries = entries
+        self.nextAfterAddress = nextAfterAddress
+    }
 }

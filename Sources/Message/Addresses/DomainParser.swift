@@ -48,7 +48,9 @@ enum DomainParser {
                     throw AddressFailure(.consecutiveDots(in: .domain), at: index)
                 }
             }
-            labels.append(try IDNA.asciiLabel(scalars[labelStart..<index]))
+            let label = try IDNA.asciiLabel(scalars[labelStart..<index])
+            try checkDecodedALabel(label, at: labelStart)
+            labels.append(label)
             lastLabelStart = labelStart
             labelStart = index + 1
         }
@@ -58,6 +60,21 @@ enum DomainParser {
             throw AddressFailure(.numericTopLevelDomain(topLevel), at: lastLabelStart)
         }
         return name
+    }
+
+    /// An "xn--" label written as such must be the A-label of a valid U-label (RFC 5891 5.4):
+    /// IDNA's round-trip check alone let through labels whose U-label ends with '-' or has "--"
+    /// in the third and fourth positions, so the domain shown to people (`unicodeForm`) was not
+    /// a domain at all. Found by Tests/Fuzz (target address).
+    private static func checkDecodedALabel(_ label: String, at offset: Int) throws(AddressFailure) {
+        guard label.lowercased().hasPrefix("xn--") else { return }
+        let unicode = Array(IDNA.toUnicode(label).unicodeScalars)
+        guard unicode.contains(where: { !$0.isASCII }) else { return }  // not decodable: IDNA refused it already
+        do {
+            _ = try IDNA.asciiLabel(unicode[...])
+        } catch {
+            throw AddressFailure(.invalidALabel(label), at: offset)
+        }
     }
 
     /// '.' and the full stops UTS #46 maps to it (ideographic, fullwidth, halfwidth ideographic),

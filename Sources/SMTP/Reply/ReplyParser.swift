@@ -126,15 +126,23 @@ public struct ReplyParser: Sendable {
         }
         // Servers are not always clean UTF-8 (Latin-1 greetings exist): decode leniently. Control
         // characters become "?": this text reaches logs and terminals, where an escape sequence
-        // from a hostile server could rewrite what the operator sees.
-        let body = line[(start + 4)...]
+        // from a hostile server could rewrite what the operator sees. That includes the C1
+        // controls once decoded (U+009B is the 8-bit CSI), found by Tests/Fuzz (reply).
+        let decoded = String(decoding: line[(start + 4)...], as: UTF8.self)
         let text: Substring
-        if body.contains(where: { ($0 < 0x20 && $0 != 0x09) || $0 == 0x7F }) {
-            text = Substring(String(decoding: body.map { ($0 < 0x20 && $0 != 0x09) || $0 == 0x7F ? UInt8(ascii: "?") : $0 }, as: UTF8.self))
+        if decoded.unicodeScalars.contains(where: Self.isTerminalControl) {
+            var scalars = String.UnicodeScalarView()
+            for scalar in decoded.unicodeScalars { scalars.append(Self.isTerminalControl(scalar) ? "?" : scalar) }
+            text = Substring(String(scalars))
         } else {
-            text = Substring(String(decoding: body, as: UTF8.self))
+            text = Substring(decoded)
         }
         return (code, separator == UInt8(ascii: " "), text)
+    }
+
+    /// C0 controls but TAB, DEL and C1 controls (U+0080-U+009F).
+    private static func isTerminalControl(_ scalar: Unicode.Scalar) -> Bool {
+        (scalar.value < 0x20 && scalar != "\t") || (0x7F...0x9F).contains(scalar.value)
     }
 
     private func makeReply(code: Int, lines: [Substring]) -> SMTPReply {

@@ -8,6 +8,9 @@ enum JobStatusText {
         var state = job.state.rawValue
         if let reason = job.pauseReason, job.state == .paused { state += " (\(reason))" }
         lines.append("job \(job.jobID) \"\(job.name)\" on account \(job.account): \(state)")
+        // For a running job maild puts the throttle in force (a cool-down, a quota pause, a
+        // halved rate) where a paused job has its reason.
+        if let note = job.pauseReason, job.state == .running { lines.append("  \(note)") }
         let c = job.counts
         lines.append("  recipients \(c.total): sent \(c.sent), deferred \(c.deferred), failed \(c.failed), skipped \(c.skipped), cancelled \(c.cancelled), pending \(c.pending), sending \(c.sending)")
         if job.duplicates > 0 { lines.append("  duplicates collapsed at submit: \(job.duplicates)") }

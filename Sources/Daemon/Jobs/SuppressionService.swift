@@ -1,0 +1,67 @@
+import Foundation
+import IPC
+import Logging
+import Queue
+
+/// The suppression list behind the control socket: add (anyone allowed to submit: sending
+/// less never harms), remove and list (admins: removing re-enables mail to a bounced address,
+/// and the list holds addresses of every user's campaigns).
+public struct SuppressionService: Sendable {
+    private let store: StoreAccess
+    private let logger: Logger
+
+    public init(store: StoreAccess, logger: Logger) {
+        self.store = store
+        self.logger = logger
+    }
+
+    public func add(_ request: SuppressAddresses, from client: ClientContext) async throws -> SuppressionChange {
+        let addresses = try Self.checked(request.addresses)
+        let reason = request.reason.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !reason.isEmpty, reason.count <= 500, !reason.contains(where: { $0.isNewline }) else {
+            throw IPCFailure(.badRequest, "a suppression reason is one line of 1 to 500 characters")
+        }
+        let added = try await store.run { try $0.suppress(addresses, reason: reason) }
+        logger.info("addresses suppressed", metadata: ["added": "\(added)", "already": "\(addresses.count - added)", "reason": "\(reason)", "uid": "\(client.peer.uid)"])
+        return SuppressionChange(changed: added, unchanged: addresses.count - added)
+    }
+
+    public func remove(_ request: UnsuppressAddresses, from client: ClientContext) async throws -> SuppressionChange {
+        try Self.requireAdmin(client, "remove addresses from the suppression list")
+        let addresses = try Self.checked(request.addresses)
+        let removed = try await store.run { store in try addresses.reduce(0) { $0 + (try store.unsuppress($1) ? 1 : 0) } }
+        logger.notice("addresses removed from the suppression list", metadata: ["removed": "\(removed)", "uid": "\(client.peer.uid)"])
+        return SuppressionChange(changed: removed, unchanged: addresses.count - removed)
+    }
+
+    public func list(_ request: ListSuppressions, from client: ClientContext) async throws -> SuppressionPage {
+        try Self.requireAdmin(client, "list the suppression list")
+        let limit = min(max(request.limit, 1), 10_000)
+        let entries = try await store.run { try $0.suppressionList(afterAddress: request.afterAddress, limit: limit) }
+        return SuppressionPage(
+            entries: entries.map { WireSuppression(address: $0.address, reason: $0.reason, replyClass: $0.replyClass?.rawValue, jobID: $0.jobID, at: $0.at) },
+            nextAfterAddress: entries.count == limit ? entries.last?.address : nil)
+    }
+
+    private static func requireAdmin(_ client: ClientContext, _ what: String) throws {
+        guard client.role == .admin else { throw IPCFailure(.permissionDenied, "only admins may \(what)") }
+    }
+
+    /// Addresses as sent, each checked to look like one; every bad one is named.
+    static func checked(_ addresses: [String]) throws -> [String] {
+        guard !addresses.isEmpty else { throw IPCFailure(.badRequest, "no address given") }
+        guard addresses.count <= IPCLimits.maximumRecipientsPerChunk else {
+            throw IPCFailure(.limitExceeded, "at most \(IPCLimits.maximumRecipientsPerChunk) addresses per request, this one has \(addresses.count)")
+        }
+        let trimmed = addresses.map { $0.trimmingCharacters(in: .whitespaces) }
+        let bad = trimmed.filter { address in
+            guard let at = address.lastIndex(of: "@") else { return true }
+            return address.count > 320 || at == address.startIndex || address.index(after: at) == address.endIndex
+                || address.contains { $0.isWhitespace || $0.isNewline || $0 == "<" || $0 == ">" }
+        }
+        guard bad.isEmpty else {
+            throw IPCFailure(.badRequest, "not an address: \(bad.prefix(5).map { String(reflecting: $0) }.joined(separator: ", "))\(bad.count > 5 ? " and \(bad.count - 5) more" : "")")
+        }
+        return trimmed
+    }
+}

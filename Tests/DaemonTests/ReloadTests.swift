@@ -1,0 +1,94 @@
+import Foundation
+import Testing
+
+/// SIGHUP re-reads maild.conf while jobs run: a valid file takes effect (limits, accounts)
+/// without stopping anything; an invalid one is refused with its problems logged, and the
+/// running configuration stays. Either way systemd hears RELOADING=1, then READY=1.
+@Suite(.serialized, .timeLimit(.minutes(3)))
+struct ReloadTests {
+    @Test func validReloadChangesALimitAndAddsAnAccountWhileTheJobRuns() async throws {
+        let harness = try await DaemonHarness(concurrency: 1)
+        defer { Task { await harness.stop() } }
+        // 1/min: after its first message the job would need ten minutes for the rest.
+        try harness.editConfiguration { $0.replacingOccurrences(of: "concurrency = 1", with: "concurrency = 1\nrate = 1/min") }
+        let notify = try NotifySocket(directory: harness.directory)
+        defer { notify.close() }
+        let process = try harness.launchDaemon(environment: ["NOTIFY_SOCKET": notify.path])
+        _ = try await notify.first { $0["READY"] == "1" }
+        let jobID = try await harness.submit(try harness.writeCampaign(count: 10))
+        try await waitUntil(.seconds(30), "the first message") { try await harness.jobStatus(jobID).sent == 1 }
+        #expect(try await harness.jobStatus(jobID).state == "running")
+
+        try harness.editConfiguration { text in
+            text.replacingOccurrences(of: "rate = 1/min", with: "rate = 6000/min")
+                + "\n\n[account second]\nhost = 127.0.0.1\nport = \(harness.relayPort)\ntls = none\nconcurrency = 1\n"
+        }
+        let beforeReload = notify.messages.count
+        kill(process.processIdentifier, SIGHUP)
+        let (reloadingIndex, _) = try await notify.first(from: beforeReload) { $0["RELOADING"] == "1" }
+        _ = try await notify.first(from: reloadingIndex + 1) { $0["READY"] == "1" }
+        #expect(harness.daemonLog.contains("configuration reloaded"), "\(harness.daemonLog)")
+
+        // The same job, never stopped, finishes under the new limit.
+        let watch = try await harness.mailctl(["watch", jobID])
+        #expect(watch.standardOutput.contains("completed: 10 sent, 0 failed"), "\(watch.standardOutput)\(harness.daemonLog)")
+        #expect(!harness.daemonLog.contains("job paused"))
+        // The new account sends.
+        let second = try await harness.submit(try harness.writeCampaign(count: 3, account: "second", name: "second"))
+        let secondWatch = try await harness.mailctl(["watch", second])
+        #expect(secondWatch.standardOutput.contains("completed: 3 sent, 0 failed"), "\(secondWatch.standardOutput)\(harness.daemonLog)")
+        _ = try await harness.relay.waitForMessages(count: 13)
+        #expect(process.isRunning)
+    }
+
+    @Test func invalidReloadIsRefusedWithItsReasonsAndTheOldConfigurationKeepsSending() async throws {
+        let harness = try await DaemonHarness(concurrency: 1)
+        defer { Task { await harness.stop() } }
+        let notify = try NotifySocket(directory: harness.directory)
+        defer { notify.close() }
+        let process = try harness.launchDaemon(environment: ["NOTIFY_SOCKET": notify.path])
+        _ = try await notify.first { $0["READY"] == "1" }
+
+        // Two mistakes, and the account the jobs use renamed away.
+        try harness.editConfiguration { text in
+            text.replacingOccurrences(of: "[account test]", with: "[account renamed]")
+                .replacingOccurrences(of: "tls = none", with: "tls = sometimes\nrat = 5/min")
+        }
+        let beforeReload = notify.messages.count
+        kill(process.processIdentifier, SIGHUP)
+        let (reloadingIndex, _) = try await notify.first(from: beforeReload) { $0["RELOADING"] == "1" }
+        _ = try await notify.first(from: reloadingIndex + 1) { $0["READY"] == "1" }
+        try await waitUntil(.seconds(10), "the refusal to be logged") { harness.daemonLog.contains("configuration reload refused") }
+        let log = harness.daemonLog
+        #expect(log.contains("configuration problem: \(harness.configurationPath)"), "\(log)")
+        #expect(log.contains("\"sometimes\" is not one of implicit, starttls, none"), "\(log)")
+        #expect(log.contains("unknown key \"rat\""), "\(log)")
+
+        // Still the old configuration: account "test" exists and sends.
+        let jobID = try await harness.submit(try harness.writeCampaign(count: 4))
+        let watch = try await harness.mailctl(["watch", jobID])
+        #expect(watch.standardOutput.contains("completed: 4 sent, 0 failed"), "\(watch.standardOutput)\(harness.daemonLog)")
+        let renamed = try await harness.mailctl(["submit", try harness.writeCampaign(count: 1, account: "renamed", name: "renamed")])
+        #expect(renamed.status != 0, "a job for the refused configuration's account was accepted")
+        #expect(process.isRunning)
+    }
+
+    /// `systemd-run ... maild --check-config` before a reload or restart must refuse exactly
+    /// what maild would, and leave nothing behind (no key created as root in the state folder).
+    @Test func checkConfigRefusesWhatStartupRefusesAndCreatesNothing() async throws {
+        let harness = try await DaemonHarness()
+        defer { Task { await harness.stop() } }
+        let maild = DaemonHarness.binary("maild").path
+        let valid = try await runTool(maild, ["--check-config", "--config", harness.configurationPath])
+        #expect(valid.status == 0, "\(valid.errors)")
+        #expect(valid.output.contains("OK (1 account(s))"))
+        #expect(!FileManager.default.fileExists(atPath: harness.directory.appendingPathComponent("unsubscribe.key").path))
+
+        try harness.editConfiguration { $0.replacingOccurrences(of: "[delivery]", with: "[delivery]\nclassification_rules = missing.rules") }
+        let invalid = try await runTool(maild, ["--check-config", "--config", harness.configurationPath])
+        #expect(invalid.status == 78, "\(invalid.output)\(invalid.errors)")
+        #expect(invalid.errors.contains("missing.rules"))
+        let started = try await runTool(maild, ["--config", harness.configurationPath])
+        #expect(started.status == 78, "startup must refuse it the same way: \(started.errors)")
+    }
+}

@@ -1,0 +1,100 @@
+import Foundation
+import TestSupport
+import Testing
+
+/// maild.service's system-call filter and address families, checked against what maild really
+/// does: the daemon runs under strace through a delivery, a reload and a stop, and every system
+/// call and socket family it used must be one the unit allows. A new dependency that needs
+/// more fails here, not in production under systemd.
+@Suite(.serialized, .timeLimit(.minutes(3)))
+struct SystemdSandboxTests {
+    /// Calls outside the filter that are known and harmless there (they fail with EPERM).
+    static let toleratedOutsideFilter: [String: String] = [
+        "setpriority": "libdispatch adjusting a thread's nice value; an unprivileged user cannot raise priority anyway",
+        "fchown": "SQLite gives new journal files to the database's owner, only when running as root (this test)",
+    ]
+
+    @Test func maildStaysInsideTheUnitsSystemCallFilterAndAddressFamilies() async throws {
+        let strace = "/usr/bin/strace"
+        try #require(FileManager.default.isExecutableFile(atPath: strace), "install Debian's strace package (scripts/install-deps.sh does)")
+        let unit = try String(contentsOf: RepositoryPaths.root.appendingPathComponent("systemd/maild.service"), encoding: .utf8)
+        let allowed = try await Self.allowedSystemCalls(unit: unit)
+        #expect(allowed.contains("epoll_wait") && !allowed.contains("mount") && !allowed.contains("setrlimit"), "\(allowed.count) allowed")
+
+        let harness = try await DaemonHarness(concurrency: 1)
+        defer { Task { await harness.stop() } }
+        let trace = harness.directory.appendingPathComponent("trace")
+        let process = try harness.launchDaemon(launcher: [strace, "-f", "-qq", "-o", trace.path])
+        try await harness.waitUntilServing(process)
+        let jobID = try await harness.submit(try harness.writeCampaign(count: 3))
+        let watch = try await harness.mailctl(["watch", jobID])
+        #expect(watch.standardOutput.contains("completed: 3 sent"), "\(watch.standardOutput)\(harness.daemonLog)")
+        let maild = try #require(Self.children(of: process.processIdentifier).first)
+        kill(maild, SIGHUP)
+        try await waitUntil(.seconds(20), "the reload") { harness.daemonLog.contains("configuration reloaded") }
+        kill(maild, SIGTERM)
+        try await waitUntil(.seconds(30), "maild to stop") { !process.isRunning }
+
+        let lines = try String(contentsOf: trace, encoding: .utf8).split(separator: "\n")
+        let calls = Set(lines.compactMap(Self.systemCall))
+        #expect(calls.count > 30, "strace saw only \(calls.sorted())")
+        let outside = calls.subtracting(allowed).subtracting(Self.toleratedOutsideFilter.keys).sorted()
+        #expect(outside.isEmpty, "maild made system calls maild.service's SystemCallFilter= refuses: \(outside)")
+
+        let families = Set(lines.compactMap(Self.socketFamily))
+        let permitted = Set(try #require(unit.split(separator: "\n").first { $0.hasPrefix("RestrictAddressFamilies=") })
+            .dropFirst("RestrictAddressFamilies=".count).split(separator: " ").map(String.init))
+        #expect(!families.isEmpty && families.isSubset(of: permitted), "socket families used: \(families.sorted()), allowed: \(permitted.sorted())")
+    }
+
+    /// "1234 openat(AT_FDCWD, ..." -> "openat"; resumptions, signals and exits are skipped.
+    static func systemCall(_ line: Substring) -> String? {
+        let fields = line.split(separator: " ", maxSplits: 1)
+        guard fields.count == 2, let open = fields[1].firstIndex(of: "(") else { return nil }
+        let name = fields[1][..<open]
+        guard !name.isEmpty, name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" }) else { return nil }
+        return String(name)
+    }
+
+    /// "socket(AF_INET6, SOCK_STREAM..." -> "AF_INET6".
+    static func socketFamily(_ line: Substring) -> String? {
+        guard let range = line.range(of: " socket(") else { return nil }
+        return line[range.upperBound...].split(separator: ",").first.map(String.init)
+    }
+
+    /// The unit's SystemCallFilter= lines applied in order, each group expanded through
+    /// `systemd-analyze syscall-filter`: an allow list, then `~` lines taking groups out.
+    static func allowedSystemCalls(unit: String) async throws -> Set<String> {
+        let listing = try await runTool("/usr/bin/systemd-analyze", ["syscall-filter"])
+        var groups: [String: [String]] = [:]
+        var current: String?
+        for line in listing.output.split(separator: "\n") {
+            let text = line.trimmingCharacters(in: .whitespaces)
+            if text.isEmpty || text.hasPrefix("#") { continue }
+            if line.hasPrefix("@") {
+                current = text
+                groups[text] = []
+            } else if let current {
+                groups[current, default: []].append(String(text.split(separator: " ")[0]))
+            }
+        }
+        func expand(_ name: String) -> Set<String> {
+            guard name.hasPrefix("@") else { return [name] }
+            return (groups[name] ?? []).reduce(into: Set<String>()) { $0.formUnion(expand($1)) }
+        }
+        var allowed: Set<String> = []
+        for line in unit.split(separator: "\n") where line.hasPrefix("SystemCallFilter=") {
+            var value = line.dropFirst("SystemCallFilter=".count)
+            let removing = value.hasPrefix("~")
+            if removing { value = value.dropFirst() }
+            let names = value.split(separator: " ").reduce(into: Set<String>()) { $0.formUnion(expand(String($1))) }
+            if removing { allowed.subtract(names) } else { allowed.formUnion(names) }
+        }
+        return allowed
+    }
+
+    static func children(of pid: Int32) -> [Int32] {
+        let text = (try? String(contentsOfFile: "/proc/\(pid)/task/\(pid)/children", encoding: .utf8)) ?? ""
+        return text.split(separator: " ").compactMap { Int32($0) }
+    }
+}

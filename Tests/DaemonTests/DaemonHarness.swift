@@ -20,7 +20,10 @@ final class DaemonHarness: @unchecked Sendable {
         URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent().appendingPathComponent(name)
     }
 
-    init(relay configuration: SMTPServerConfiguration = SMTPServerConfiguration(recordLimit: nil), concurrency: Int = 4, extraConfiguration: String = "") async throws {
+    /// `daemonSettings` go into the [daemon] section, `extraConfiguration` into [delivery] (or
+    /// after it, when it starts a section of its own).
+    init(relay configuration: SMTPServerConfiguration = SMTPServerConfiguration(recordLimit: nil), concurrency: Int = 4, extraConfiguration: String = "",
+         daemonSettings: String = "socket_mode = 0666") async throws {
         // Short path: Unix socket paths are limited to 107 bytes.
         directory = URL(fileURLWithPath: "/tmp/maild-t-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
@@ -30,7 +33,7 @@ final class DaemonHarness: @unchecked Sendable {
         let text = """
         [daemon]
         socket = \(socketPath)
-        socket_mode = 0666
+        \(daemonSettings)
         database = \(databasePath)
         hostname = maild.test
 

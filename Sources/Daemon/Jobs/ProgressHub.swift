@@ -40,7 +40,7 @@ actor ProgressHub {
 /// Queue records to the wire's view of a job.
 enum JobStatusMapping {
     static func status(jobID: Int64, in store: QueueStore) throws -> JobStatus? {
-        guard let job = try store.job(id: jobID), let state = wireState(job.state) else { return nil }
+        guard let job = try store.job(id: jobID, includingSpec: false), let state = wireState(job.state) else { return nil }
         return status(job, counts: try store.counts(jobID: jobID), state: state)
     }
 

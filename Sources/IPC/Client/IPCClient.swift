@@ -47,8 +47,22 @@ public struct IPCClient: ~Copyable {
     /// Sends a request and returns its answer; an error answer is thrown as
     /// ``IPCError/remote(_:)``.
     public mutating func call(_ request: IPCRequest) async throws -> IPCResponse {
-        let id = try await send(request)
+        let id: UInt64
+        do {
+            id = try await send(request)
+        } catch {
+            // The daemon may have answered and closed before reading the request (too many
+            // clients, refused at hello): its reason is more useful than "closed channel".
+            if let frame = try? await next(), case .error(let failure) = frame.response {
+                throw IPCError.remote(failure)
+            }
+            throw error
+        }
         let frame = try await next()
+        // Id 0 is the daemon speaking about the connection itself (refused, too many clients).
+        if frame.id == 0, case .error(let failure) = frame.response {
+            throw IPCError.remote(failure)
+        }
         guard frame.id == id else {
             throw IPCError.malformedFrame(detail: "answer for request \(frame.id) while waiting for \(id)")
         }

@@ -14,6 +14,7 @@ postfix_port=${BENCH_POSTFIX_PORT:-25262}
 require_postfix_tools
 build_release
 work=$(mktemp -d /tmp/maild-e2e-XXXXXX)
+chmod 755 "$work"   # Postfix's own users must reach their folders
 pids=()
 cleanup() {
   [ -n "${postfix_dir:-}" ] && /usr/sbin/postfix -c "$postfix_dir/etc" stop >/dev/null 2>&1 || true

@@ -27,7 +27,15 @@ public final class MailDaemon: Sendable {
         logger.info("queue open", metadata: [
             "database": "\(configuration.databasePath)", "recovered_in_flight": "\(recovered)", "discarded_uploads": "\(discarded.count)",
         ])
-        let committer = OutcomeCommitter(store: store.store)
+        let storageLogger = logger
+        let committer = OutcomeCommitter(store: store.store) { problem in
+            if let problem {
+                storageLogger.error("cannot record delivery outcomes: sending waits until the database can be written again; nothing is lost",
+                                    metadata: ["reason": "\(problem)"])
+            } else {
+                storageLogger.notice("the database can be written again: sending resumes")
+            }
+        }
         let throttle = ThrottleCoordinator(settings: settings.current, store: store.store)
         let engine = DeliveryEngine(store: store, settings: settings, committer: committer, throttle: throttle, logger: logger)
         let jobs = JobService(store: store, settings: settings, logger: logger, wakeScheduler: {})

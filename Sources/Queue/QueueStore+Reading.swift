@@ -3,17 +3,27 @@ import GRDB
 
 /// What `mailctl list`, `status` and `report` read. Staging jobs are never returned.
 extension QueueStore {
-    /// The job, or nil if there is none (or it is still being uploaded).
-    public func job(id: Int64) throws -> JobRecord? {
+    /// Every column but the campaign spec, which can be megabytes (inline recipients aside,
+    /// bodies and attachments) and which status, list and the housekeeping never need.
+    static let jobSummaryColumns = """
+        id, idempotency_key, name, account, owner_uid, owner_gid, state, pause_reason, recipient_count,
+        duplicate_count, skipped_count, send_at, created_at, started_at, finished_at, updated_at
+        """
+
+    /// The job, or nil if there is none (or it is still being uploaded). Without `includingSpec`
+    /// the record's spec is empty: what status and watch read many times a second.
+    public func job(id: Int64, includingSpec: Bool = true) throws -> JobRecord? {
         try read("reading job \(id)") { db in
-            try JobRecord.fetchOne(db, sql: "SELECT * FROM jobs WHERE id = ? AND state != 'staging'", arguments: [id])
+            let columns = includingSpec ? "*" : Self.jobSummaryColumns
+            return try JobRecord.fetchOne(db, sql: "SELECT \(columns) FROM jobs WHERE id = ? AND state != 'staging'", arguments: [id])
         }
     }
 
-    /// Jobs oldest first, optionally only one user's, optionally without completed and cancelled ones.
+    /// Jobs oldest first, optionally only one user's, optionally without completed and cancelled
+    /// ones; their specs are not read (empty in the records).
     public func jobs(ownerUID: uid_t? = nil, includeFinished: Bool = true) throws -> [JobRecord] {
         try read("listing jobs") { db in
-            var sql = "SELECT * FROM jobs WHERE state != 'staging'"
+            var sql = "SELECT \(Self.jobSummaryColumns) FROM jobs WHERE state != 'staging'"
             var arguments: StatementArguments = []
             if let ownerUID {
                 sql += " AND owner_uid = ?"

@@ -11,26 +11,36 @@ final class DaemonHarness: @unchecked Sendable {
     var maild: Process?
     private(set) var logFile: URL
     var extraConfiguration = ""
+    /// A command that execs maild (its path and arguments appended), e.g. to run it in a
+    /// private mount namespace; empty to run maild directly.
+    var launcher: [String] = []
+    let databaseFolder: URL
 
     var socketPath: String { directory.appendingPathComponent("s").path }
-    var databasePath: String { directory.appendingPathComponent("maild.db").path }
+    var databasePath: String { databaseFolder.appendingPathComponent("maild.db").path }
     var configurationPath: String { directory.appendingPathComponent("maild.conf").path }
 
     static func binary(_ name: String) -> URL {
         URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent().appendingPathComponent(name)
     }
 
-    init(relay configuration: SMTPServerConfiguration = SMTPServerConfiguration(recordLimit: nil), concurrency: Int = 4, extraConfiguration: String = "") async throws {
+    /// `daemonSettings` go into the [daemon] section, `extraConfiguration` into [delivery] (or
+    /// after it, when it starts a section of its own).
+    init(relay configuration: SMTPServerConfiguration = SMTPServerConfiguration(recordLimit: nil), concurrency: Int = 4, extraConfiguration: String = "",
+         daemonSettings: String = "socket_mode = 0666", databaseSubfolder: String? = nil) async throws {
         // Short path: Unix socket paths are limited to 107 bytes.
-        directory = URL(fileURLWithPath: "/tmp/maild-t-\(UUID().uuidString.prefix(8))")
+        let directory = URL(fileURLWithPath: "/tmp/maild-t-\(UUID().uuidString.prefix(8))")
+        self.directory = directory
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        self.databaseFolder = databaseSubfolder.map { directory.appendingPathComponent($0) } ?? directory
+        try FileManager.default.createDirectory(at: self.databaseFolder, withIntermediateDirectories: true)
         relay = SMTPTestServer(configuration: configuration)
         relayPort = try await relay.start()
         logFile = directory.appendingPathComponent("maild.log")
         let text = """
         [daemon]
         socket = \(socketPath)
-        socket_mode = 0666
+        \(daemonSettings)
         database = \(databasePath)
         hostname = maild.test
 
@@ -53,8 +63,14 @@ final class DaemonHarness: @unchecked Sendable {
     /// Starts maild and waits until its socket answers.
     func startDaemon() async throws {
         let process = Process()
-        process.executableURL = Self.binary("maild")
-        process.arguments = ["--config", configurationPath, "--log-level", "debug"]
+        let arguments = ["--config", configurationPath, "--log-level", "debug"]
+        if let command = launcher.first {
+            process.executableURL = URL(fileURLWithPath: command)
+            process.arguments = Array(launcher.dropFirst()) + [Self.binary("maild").path] + arguments
+        } else {
+            process.executableURL = Self.binary("maild")
+            process.arguments = arguments
+        }
         if !FileManager.default.fileExists(atPath: logFile.path) { _ = FileManager.default.createFile(atPath: logFile.path, contents: nil) }
         let log = try FileHandle(forWritingTo: logFile)
         log.seekToEndOfFile()

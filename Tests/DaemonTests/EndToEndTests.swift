@@ -102,4 +102,30 @@ struct EndToEndTests {
         #expect(refused.status == 1)
         #expect(refused.standardError.contains("uid 65534 may not use maild"), "\(refused.standardError)")
     }
+
+    @Test func verifyAccountChecksTheConfiguredRelayThroughTheDaemon() async throws {
+        let harness = try await DaemonHarness()
+        defer { Task { await harness.stop() } }
+        try await harness.startDaemon()
+        let verify = try await harness.mailctl(["verify", "test"])
+        #expect(verify.status == 0, "\(verify.standardOutput)\(verify.standardError)")
+        #expect(verify.standardOutput.contains("Server       127.0.0.1:\(harness.relayPort)"))
+        #expect(verify.standardOutput.contains("Extensions   "))
+        #expect(verify.standardOutput.contains("OK: every check passed"))
+
+        let unknown = try await harness.mailctl(["verify", "nosuch", "--json"])
+        #expect(unknown.status == 1)
+        #expect(unknown.standardOutput.contains("not configured (configured: test)"), "\(unknown.standardOutput)")
+
+        // The relay goes away: the failure names the stage and its class.
+        try await harness.relay.stop()
+        let down = try await harness.mailctl(["verify", "test"])
+        #expect(down.status == 1)
+        #expect(down.standardOutput.contains("FAILED at connect"), "\(down.standardOutput)")
+        #expect(down.standardOutput.contains("class      transient"), "\(down.standardOutput)")
+
+        let both = try await harness.mailctl(["verify", "test", "--host", "127.0.0.1"])
+        #expect(both.status != 0)
+        #expect(both.standardError.contains("not both"))
+    }
 }

@@ -8,18 +8,9 @@ struct ProtocolAbuseTests {
     /// Sends raw bytes on a fresh connection and returns what came back before the daemon
     /// closed it (or before a second passed).
     static func exchange(_ bytes: [UInt8], socketPath: String) throws -> [UInt8] {
-        let descriptor = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        let descriptor = connectRaw(socketPath)
         #expect(descriptor >= 0)
         defer { close(descriptor) }
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        withUnsafeMutableBytes(of: &address.sun_path) { raw in
-            for (index, byte) in socketPath.utf8.enumerated() { raw[index] = byte }
-        }
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
-        }
-        #expect(connected == 0)
         _ = bytes.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
         var timeout = timeval(tv_sec: 1, tv_usec: 0)
         setsockopt(descriptor, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
@@ -31,6 +22,25 @@ struct ProtocolAbuseTests {
             received += buffer[0..<count]
         }
         return received
+    }
+
+    /// A connected stream socket, or -1.
+    static func connectRaw(_ socketPath: String) -> Int32 {
+        let descriptor = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        guard descriptor >= 0 else { return -1 }
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        withUnsafeMutableBytes(of: &address.sun_path) { raw in
+            for (index, byte) in socketPath.utf8.enumerated() { raw[index] = byte }
+        }
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+        }
+        guard connected == 0 else {
+            close(descriptor)
+            return -1
+        }
+        return descriptor
     }
 
     static func frame(_ json: String) -> [UInt8] {
@@ -73,5 +83,49 @@ struct ProtocolAbuseTests {
         #expect(list.status == 0)
         #expect(list.standardOutput.trimmingCharacters(in: .whitespacesAndNewlines) == "[]")
         #expect(harness.maild?.isRunning == true)
+    }
+
+    @Test func aThousandIdleConnectionsNeitherStopOtherClientsNorKeepTheirSlots() async throws {
+        let harness = try await DaemonHarness(daemonSettings: "socket_mode = 0666\nmax_clients = 1100")
+        defer { Task { await harness.stop() } }
+        try await harness.startDaemon()
+        var idle: [Int32] = []
+        defer { idle.forEach { close($0) } }
+        for _ in 0..<1000 {
+            let descriptor = Self.connectRaw(harness.socketPath)
+            #expect(descriptor >= 0)
+            if descriptor >= 0 { idle.append(descriptor) }
+        }
+        // Every other client still gets served while the thousand sit there.
+        let campaign = try harness.writeCampaign(count: 10)
+        let submit = try await harness.mailctl(["submit", campaign, "--watch"])
+        #expect(submit.status == 0, "\(submit.standardOutput)\(submit.standardError)")
+        #expect(harness.maild?.isRunning == true)
+
+        // Silent connections are closed after the hello timeout (10 s), freeing their slots:
+        // reading returns end-of-file.
+        let probe = try #require(idle.first)
+        var timeout = timeval(tv_sec: 15, tv_usec: 0)
+        setsockopt(probe, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        var byte: UInt8 = 0
+        #expect(read(probe, &byte, 1) == 0)
+    }
+
+    @Test func clientsBeyondMaxClientsGetAClearRefusal() async throws {
+        let harness = try await DaemonHarness(daemonSettings: "socket_mode = 0666\nmax_clients = 20")
+        defer { Task { await harness.stop() } }
+        try await harness.startDaemon()
+        var idle: [Int32] = []
+        defer { idle.forEach { close($0) } }
+        for _ in 0..<20 { idle.append(Self.connectRaw(harness.socketPath)) }
+        try await Task.sleep(for: .milliseconds(200))
+        let refused = try await harness.mailctl(["list"])
+        #expect(refused.status == 1)
+        #expect(refused.standardError.contains("max_clients"), "\(refused.standardError)")
+        idle.forEach { close($0) }
+        idle.removeAll()
+        try await Task.sleep(for: .milliseconds(300))
+        let served = try await harness.mailctl(["list"])
+        #expect(served.status == 0, "\(served.standardError)")
     }
 }

@@ -1,12 +1,31 @@
+import DKIM
 import Foundation
 import Message
 
 // message-bench: renders personalized ~2 KB messages (one variable in the subject and the
 // body, no attachment) through MessageComposer on one core and prints messages per second.
-// Usage: message-bench [MESSAGES]   (default 100000). bench/message-render.sh runs it beside
-// Python's email package doing the same work (bench/python_email_render.py).
+// Usage: message-bench [MESSAGES] [--dkim rsa-2048|ed25519]   (default 100000). With --dkim
+// every rendered message is also signed, as the daemon does before sending.
+// bench/message-render.sh runs it beside Python's email package doing the same work
+// (bench/python_email_render.py).
 
-let count = CommandLine.arguments.count > 1 ? Int(CommandLine.arguments[1]) ?? 100_000 : 100_000
+let arguments = Array(CommandLine.arguments.dropFirst())
+let count = arguments.first.flatMap { Int($0) } ?? 100_000
+let dkimAlgorithm: String? = arguments.firstIndex(of: "--dkim").flatMap { $0 + 1 < arguments.count ? arguments[$0 + 1] : nil }
+let signer: DKIMSigner?
+do {
+    switch dkimAlgorithm {
+    case nil: signer = nil
+    case "rsa-2048": signer = try DKIMSigner(domain: "example.com", selector: "bench", key: DKIMSigningKey.generate(.rsaSHA256, rsaBits: 2048))
+    case "ed25519": signer = try DKIMSigner(domain: "example.com", selector: "bench", key: DKIMSigningKey.generate(.ed25519SHA256))
+    case let other?:
+        FileHandle.standardError.write(Data("message-bench: --dkim \(other): expected rsa-2048 or ed25519\n".utf8))
+        exit(64)
+    }
+} catch {
+    FileHandle.standardError.write(Data("message-bench: \(error)\n".utf8))
+    exit(1)
+}
 
 /// The same body text bench/python_email_render.py builds.
 let lines = (1...15).map { "Line \($0): The quick brown fox jumps over the lazy dog while the newsletter explains what happened." }
@@ -42,7 +61,12 @@ let start = clock.now
 do {
     for index in 0..<count {
         let context = RenderContext(jobID: 1, recipientID: Int64(index), date: date, unsubscribeSecret: secret, hostname: "mail.example.com")
-        totalBytes += try composer.render(recipient: recipients[index % recipients.count], context: context).bytes.count
+        let bytes = try composer.render(recipient: recipients[index % recipients.count], context: context).bytes
+        if let signer {
+            totalBytes += try signer.sign(message: bytes, at: date).count + bytes.count
+        } else {
+            totalBytes += bytes.count
+        }
     }
 } catch {
     FileHandle.standardError.write(Data("message-bench: \(error)\n".utf8))
@@ -51,4 +75,5 @@ do {
 let elapsed = clock.now - start
 let cpu = cpuSeconds() - cpuStart
 let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-print("maild-composer messages=\(count) seconds=\(String(format: "%.3f", seconds)) rate=\(Int(Double(count) / seconds)) msg/s cpu_seconds=\(String(format: "%.3f", cpu)) cpu_rate=\(Int(Double(count) / cpu)) msg/s bytes_per_message=\(totalBytes / max(count, 1))")
+let label = dkimAlgorithm.map { "maild-composer+dkim-\($0)" } ?? "maild-composer"
+print("\(label) messages=\(count) seconds=\(String(format: "%.3f", seconds)) rate=\(Int(Double(count) / seconds)) msg/s cpu_seconds=\(String(format: "%.3f", cpu)) cpu_rate=\(Int(Double(count) / cpu)) msg/s bytes_per_message=\(totalBytes / max(count, 1))")

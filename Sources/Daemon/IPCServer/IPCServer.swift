@@ -98,6 +98,9 @@ public final class IPCServer: Sendable {
         channel?.close(promise: nil)
     }
 
+    /// How long a new connection may stay silent before its hello.
+    static let helloTimeout = TimeAmount.seconds(10)
+
     private func serve(_ connection: FramedChannel.AsyncChannel) async {
         let active = connectionCount.wrappingAdd(1, ordering: .relaxed).newValue
         defer { connectionCount.wrappingSubtract(1, ordering: .relaxed) }
@@ -111,7 +114,14 @@ public final class IPCServer: Sendable {
                 }
                 let peer = try await PeerCredentials.of(connection.channel)
                 var session = ConnectionSession(peer: peer)
+                // A connection that never says hello holds a client slot for nothing: it is
+                // closed after a while, so idle sockets cannot lock mailctl out.
+                let channel = connection.channel
+                var helloDeadline: Scheduled<Void>? = channel.eventLoop.scheduleTask(in: Self.helloTimeout) {
+                    channel.close(promise: nil)
+                }
                 defer {
+                    helloDeadline?.cancel()
                     if let client = session.client {
                         Task { await self.handler.connectionClosed(client) }
                     }
@@ -119,6 +129,10 @@ public final class IPCServer: Sendable {
                 for try await buffer in inbound {
                     let keepOpen = await handleFrame(buffer, session: &session, connectionID: connectionID, writer: writer)
                     if !keepOpen { return }
+                    if session.client != nil, let deadline = helloDeadline {
+                        deadline.cancel()
+                        helloDeadline = nil
+                    }
                 }
             }
         } catch {

@@ -17,13 +17,11 @@ public enum CampaignWire {
     /// An address the daemon cannot parse is stored as skipped with the reason, never sent and
     /// never a reason to refuse the rest of the chunk.
     static func newRecipients(_ recipients: [WireRecipient]) -> [NewRecipient] {
-        // One encoder per chunk, not per recipient: a million-recipient submit is 200 chunks.
-        let encoder = JSONEncoder()
-        return recipients.map { newRecipient($0, encoder: encoder) }
+        recipients.map(newRecipient)
     }
 
-    static func newRecipient(_ recipient: WireRecipient, encoder: JSONEncoder) -> NewRecipient {
-        let variables = recipient.variables.isEmpty ? nil : (try? encoder.encode(recipient.variables)).flatMap { String(data: $0, encoding: .utf8) }
+    static func newRecipient(_ recipient: WireRecipient) -> NewRecipient {
+        let variables = recipient.variables.isEmpty ? nil : JSONText.object(recipient.variables)
         do {
             let address = try EmailAddress(addrSpec: recipient.address)
             return NewRecipient(address: recipient.address, normalizedAddress: address.normalizedKey, name: recipient.name, variables: variables)

@@ -59,11 +59,12 @@ public final class JobService: IPCRequestHandling {
             return .job(try await authorizedStatus(reference.jobID, client))
         case .list(let list):
             let owner: uid_t? = client.role == .admin ? nil : uid_t(client.peer.uid)
-            let jobs = try await store.run { store in
-                try store.jobs(ownerUID: owner, includeFinished: list.includeFinished).compactMap { job -> JobStatus? in
-                    guard let state = JobStatusMapping.wireState(job.state) else { return nil }
-                    return JobStatusMapping.status(job, counts: try store.counts(jobID: job.id), state: state)
-                }
+            // Counts come through the progress hub's snapshots: fifty clients listing a busy
+            // daemon cost one count query per job and interval, not one per request.
+            let ids = try await store.read { try $0.jobs(ownerUID: owner, includeFinished: list.includeFinished).map(\.id) }
+            var jobs: [JobStatus] = []
+            for id in ids {
+                if let status = try await hub.status(of: id) { jobs.append(status) }
             }
             return .jobs(jobs)
         case .watch:
@@ -94,7 +95,7 @@ public final class JobService: IPCRequestHandling {
         case .report(let report):
             _ = try await authorizedStatus(report.jobID, client)
             let limit = min(max(report.limit, 1), 10_000)
-            let rows = try await store.run { try $0.recipients(jobID: report.jobID, afterID: report.afterRecipientID, limit: limit) }
+            let rows = try await store.read { try $0.recipients(jobID: report.jobID, afterID: report.afterRecipientID, limit: limit) }
             let page = rows.map { row in
                 ReportRow(recipientID: row.id, address: row.address, state: row.state.rawValue, attempts: row.attempts,
                           lastClass: row.lastClass?.rawValue, lastStage: row.lastStage, lastCode: row.lastCode,

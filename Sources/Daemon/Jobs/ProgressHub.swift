@@ -5,6 +5,8 @@ import Queue
 /// The latest status of each watched job, refreshed from the store at most every 200 ms
 /// whatever the number of watchers: fifty `mailctl watch` cost one count query per interval,
 /// and a stalled watcher only ever misses intermediate snapshots, it never queues them.
+/// Completed and cancelled jobs do not change by themselves: their snapshot is kept until a
+/// control request invalidates it.
 actor ProgressHub {
     private let store: StoreAccess
     private let freshness: Duration
@@ -18,12 +20,12 @@ actor ProgressHub {
 
     /// The job's status, nil when there is no such (visible) job.
     func status(of jobID: Int64) async throws -> JobStatus? {
-        if let cached = cache[jobID], ContinuousClock.now - cached.at < freshness {
+        if let cached = cache[jobID], cached.status.isFinished || ContinuousClock.now - cached.at < freshness {
             return cached.status
         }
         if let task = refreshing[jobID] { return try await task.value }
         let store = self.store
-        let task = Task { try await store.run { try JobStatusMapping.status(jobID: jobID, in: $0) } }
+        let task = Task { try await store.read { try JobStatusMapping.status(jobID: jobID, in: $0) } }
         refreshing[jobID] = task
         defer { refreshing[jobID] = nil }
         let status = try await task.value
@@ -40,7 +42,7 @@ actor ProgressHub {
 /// Queue records to the wire's view of a job.
 enum JobStatusMapping {
     static func status(jobID: Int64, in store: QueueStore) throws -> JobStatus? {
-        guard let job = try store.job(id: jobID), let state = wireState(job.state) else { return nil }
+        guard let job = try store.job(id: jobID, includingSpec: false), let state = wireState(job.state) else { return nil }
         return status(job, counts: try store.counts(jobID: jobID), state: state)
     }
 

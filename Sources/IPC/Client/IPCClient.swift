@@ -47,8 +47,46 @@ public struct IPCClient: ~Copyable {
     /// Sends a request and returns its answer; an error answer is thrown as
     /// ``IPCError/remote(_:)``.
     public mutating func call(_ request: IPCRequest) async throws -> IPCResponse {
-        let id = try await send(request)
+        let id: UInt64
+        do {
+            id = try await send(request)
+        } catch {
+            try await rethrowDaemonReason(for: error)
+        }
+        return try await response(to: id)
+    }
+
+    /// Sends a chunk of a submit without waiting for its answer, written by hand rather than
+    /// through JSONEncoder (a million-recipient submit is 200 of these). Collect the answer
+    /// with ``response(to:)``; keeping a few chunks in flight lets mailctl read the next part
+    /// of the list while maild stores the previous one.
+    public mutating func sendChunk(jobID: Int64, recipients: [WireRecipient]) async throws -> UInt64 {
+        let id = nextID
+        nextID += 1
+        do {
+            try await outbound.write(ByteBuffer(bytes: JSONText.submitChunkFrame(id: id, jobID: jobID, recipients: recipients)))
+        } catch {
+            try await rethrowDaemonReason(for: error)
+        }
+        return id
+    }
+
+    /// The daemon may have answered and closed before reading the request (too many clients,
+    /// refused at hello): its reason is more useful than "closed channel".
+    private mutating func rethrowDaemonReason(for error: any Error) async throws -> Never {
+        if let frame = try? await next(), case .error(let failure) = frame.response {
+            throw IPCError.remote(failure)
+        }
+        throw error
+    }
+
+    /// The answer to request `id`, which must be the next frame; an error answer is thrown.
+    public mutating func response(to id: UInt64) async throws -> IPCResponse {
         let frame = try await next()
+        // Id 0 is the daemon speaking about the connection itself (refused, too many clients).
+        if frame.id == 0, case .error(let failure) = frame.response {
+            throw IPCError.remote(failure)
+        }
         guard frame.id == id else {
             throw IPCError.malformedFrame(detail: "answer for request \(frame.id) while waiting for \(id)")
         }

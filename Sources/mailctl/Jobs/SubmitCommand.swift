@@ -27,6 +27,8 @@ struct SubmitCommand: AsyncParsableCommand {
     @Option(name: .customLong("idempotency-key"), help: "Reuse to make a retried submit safe (default: a new random key).")
     var idempotencyKey: String?
 
+    static let chunksInFlight = 3
+
     func run() async throws {
         let loaded: LoadedCampaign
         var recipients: RecipientIterator
@@ -49,19 +51,25 @@ struct SubmitCommand: AsyncParsableCommand {
                 printError("mailctl: idempotency key \(key) was already used: job \(start.jobID) exists, nothing uploaded again")
                 return try await client.call(.status(JobReference(jobID: start.jobID))).job()
             }
+            // A few chunks in flight: mailctl reads and encodes the next one while maild
+            // stores the previous, instead of each waiting for the other.
+            var inFlight: [UInt64] = []
             while true {
                 let chunk: [CampaignRecipient]
                 do {
                     chunk = try recipients.next(upTo: IPCLimits.recipientsPerChunk)
                 } catch {
+                    for id in inFlight { _ = try? await client.response(to: id) }
                     _ = try? await client.call(.submitAbort(JobReference(jobID: start.jobID)))
                     printError("\(error)")
                     throw ExitCode(1)
                 }
                 if chunk.isEmpty { break }
                 let wire = chunk.map { WireRecipient(address: $0.address, name: $0.name, variables: $0.variables) }
-                _ = try await client.call(.submitChunk(SubmitChunk(jobID: start.jobID, recipients: wire)))
+                inFlight.append(try await client.sendChunk(jobID: start.jobID, recipients: wire))
+                if inFlight.count >= Self.chunksInFlight { _ = try await client.response(to: inFlight.removeFirst()) }
             }
+            for id in inFlight { _ = try await client.response(to: id) }
             return try await client.call(.submitCommit(SubmitCommit(
                 jobID: start.jobID, duplicatesRemovedByClient: loaded.duplicateCount, skippedByClient: loaded.skippedCount))).job()
         }

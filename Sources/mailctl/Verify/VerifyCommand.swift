@@ -1,6 +1,7 @@
 import ArgumentParser
 import Delivery
 import Foundation
+import IPC
 import Logging
 import SMTP
 
@@ -13,13 +14,21 @@ struct VerifyCommand: AsyncParsableCommand {
         commandName: "verify",
         abstract: "Check a relay: connection, TLS, extensions, AUTH, and optionally send a test message.",
         discussion: """
+        Two forms. `mailctl verify ACCOUNT` asks the running maild to check one of its configured \
+        accounts with the daemon's own settings and secret (admins only; the secret never leaves \
+        the daemon). `mailctl verify --host H ...` checks a relay directly, without a daemon. \
         Exit status 0 only when every step worked. Secrets are read from files, never from the \
         command line (which other users can read in the process list).
         """
     )
 
-    @Option(help: "Relay host name or IP address.")
-    var host: String
+    @Argument(help: "An account of the running daemon's configuration, checked by maild itself.")
+    var account: String?
+
+    @OptionGroup var daemon: DaemonOptions
+
+    @Option(help: "Relay host name or IP address (checked directly, without the daemon).")
+    var host: String?
 
     @Option(help: "Relay port (587 STARTTLS, 465 implicit TLS, 25 relay).")
     var port: Int = 587
@@ -63,7 +72,24 @@ struct VerifyCommand: AsyncParsableCommand {
     @Flag(help: "Print one JSON object instead of text.")
     var json = false
 
+    mutating func validate() throws {
+        if account != nil, host != nil {
+            throw ValidationError("give either an ACCOUNT (checked by the daemon) or --host (checked directly), not both")
+        }
+        if account == nil, host == nil {
+            throw ValidationError("give an ACCOUNT of the daemon's configuration, or --host to check a relay directly")
+        }
+        if account != nil, sendTest != nil || user != nil || passwordFile != nil || oauth2TokenFile != nil || caFile != nil {
+            throw ValidationError("with an ACCOUNT the daemon uses its configured settings; --send-test, --user, --password-file, --oauth2-token-file and --ca-file apply to --host only")
+        }
+    }
+
     mutating func run() async throws {
+        if let account {
+            try await verifyThroughDaemon(account: account)
+            return
+        }
+        guard let host else { return }
         guard let limit = Duration(operatorInput: timeout) else {
             throw ValidationError("--timeout: \(String(reflecting: timeout)) is not a duration (examples: 30s, 2m)")
         }
@@ -120,6 +146,16 @@ struct VerifyCommand: AsyncParsableCommand {
         }
         await connection.quit()
         finish(report)
+    }
+
+    private func verifyThroughDaemon(account: String) async throws {
+        let reply = try await daemon.withDaemon { client -> VerifyReply in
+            let response = try await client.call(.verify(VerifyAccount(account: account)))
+            guard case .verified(let reply) = response else { throw IPCError.unexpectedResponse(expected: "verified", received: response.type) }
+            return reply
+        }
+        writeOut(json ? encodeJSONLine(reply) : reply.summary + "\n")
+        if !reply.ok { throw ExitCode(1) }
     }
 
     private func finish(_ report: VerifyReport) -> Never {

@@ -13,6 +13,7 @@ public final class JobService: IPCRequestHandling {
     private let settings: SettingsHolder
     private let wakeScheduler: @Sendable () -> Void
     private let verifier: AccountVerifier
+    private let suppression: SuppressionService
     private let logger: Logger
     /// Uploads in progress, by connection: a vanished client's staging job is discarded.
     private let openSubmissions = Mutex<[UInt64: Set<Int64>]>([:])
@@ -23,6 +24,7 @@ public final class JobService: IPCRequestHandling {
         self.settings = settings
         self.wakeScheduler = wakeScheduler
         self.verifier = AccountVerifier(settings: settings, logger: logger)
+        self.suppression = SuppressionService(store: store, logger: logger)
         self.logger = logger
     }
 
@@ -107,6 +109,12 @@ public final class JobService: IPCRequestHandling {
                 throw IPCFailure(.permissionDenied, "verify needs an admin: it connects with the account's secret")
             }
             return .verified(await verifier.verify(account: verify.account))
+        case .suppressAdd(let add):
+            return .suppressionChanged(try await suppression.add(add, from: client))
+        case .suppressRemove(let remove):
+            return .suppressionChanged(try await suppression.remove(remove, from: client))
+        case .suppressList(let list):
+            return .suppressions(try await suppression.list(list, from: client))
         }
     }
 

@@ -53,6 +53,9 @@ extension RequestFrame: Codable {
         case "retry_failed": request = .retryFailed(try body(JobReference.self))
         case "report": request = .report(try body(ReportRequest.self))
         case "verify": request = .verify(try body(VerifyAccount.self))
+        case "suppress_add": request = .suppressAdd(try body(SuppressAddresses.self))
+        case "suppress_remove": request = .suppressRemove(try body(UnsuppressAddresses.self))
+        case "suppress_list": request = .suppressList(try body(ListSuppressions.self))
         default: throw IPCError.unknownType(type)
         }
     }
@@ -73,6 +76,9 @@ extension RequestFrame: Codable {
         case .pause(let body): try container.encode(body, forKey: .body)
         case .report(let body): try container.encode(body, forKey: .body)
         case .verify(let body): try container.encode(body, forKey: .body)
+        case .suppressAdd(let body): try container.encode(body, forKey: .body)
+        case .suppressRemove(let body): try container.encode(body, forKey: .body)
+        case .suppressList(let body): try container.encode(body, forKey: .body)
         }
     }
 }
@@ -92,6 +98,8 @@ extension ResponseFrame: Codable {
         case "event": response = .event(try body(JobStatus.self))
         case "report": response = .report(try body(ReportPage.self))
         case "verified": response = .verified(try body(VerifyReply.self))
+        case "suppression_changed": response = .suppressionChanged(try body(SuppressionChange.self))
+        case "suppressions": response = .suppressions(try body(SuppressionPage.self))
         case "error": response = .error(try body(IPCFailure.self))
         default: throw IPCError.unknownType(type)
         }
@@ -109,6 +117,8 @@ extension ResponseFrame: Codable {
         case .jobs(let body): try container.encode(body, forKey: .body)
         case .report(let body): try container.encode(body, forKey: .body)
         case .verified(let body): try container.encode(body, forKey: .body)
+        case .suppressionChanged(let body): try container.encode(body, forKey: .body)
+        case .suppressions(let body): try container.encode(body, forKey: .body)
         case .error(let body): try container.encode(body, forKey: .body)
         }
     }

@@ -21,6 +21,9 @@ public enum IPCRequest: Sendable, Equatable {
     case retryFailed(JobReference)
     case report(ReportRequest)
     case verify(VerifyAccount)
+    case suppressAdd(SuppressAddresses)
+    case suppressRemove(UnsuppressAddresses)
+    case suppressList(ListSuppressions)
 
     /// The wire name of the request.
     public var type: String {
@@ -39,6 +42,9 @@ public enum IPCRequest: Sendable, Equatable {
         case .retryFailed: return "retry_failed"
         case .report: return "report"
         case .verify: return "verify"
+        case .suppressAdd: return "suppress_add"
+        case .suppressRemove: return "suppress_remove"
+        case .suppressList: return "suppress_list"
         }
     }
 }
@@ -154,8 +160,8 @@ public struct VerifyAccount: Codable, Sendable, Equatable {
     public init(account: String) { self.account = account }
 }
 
-// MARK: Suppression list (docs/protocol.md). The request cases `suppress_add`,
-// `suppress_remove` and `suppress_list` carry these bodies once Frames.swift codes them.
+// MARK: Suppression list (docs/protocol.md): the bodies of `suppress_add`, `suppress_remove`
+// and `suppress_list`.
 
 /// Adds addresses to the suppression list (`mailctl suppress add|import`): at most
 /// `IPCLimits.maximumRecipientsPerChunk` per request; larger imports send several.

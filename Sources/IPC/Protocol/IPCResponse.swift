@@ -12,6 +12,8 @@ public enum IPCResponse: Sendable, Equatable {
     case event(JobStatus)
     case report(ReportPage)
     case verified(VerifyReply)
+    case suppressionChanged(SuppressionChange)
+    case suppressions(SuppressionPage)
     case error(IPCFailure)
 
     public var type: String {
@@ -24,6 +26,8 @@ public enum IPCResponse: Sendable, Equatable {
         case .event: return "event"
         case .report: return "report"
         case .verified: return "verified"
+        case .suppressionChanged: return "suppression_changed"
+        case .suppressions: return "suppressions"
         case .error: return "error"
         }
     }

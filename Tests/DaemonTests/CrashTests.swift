@@ -6,18 +6,24 @@ import Testing
 /// messages in flight, and a re-sent message carries the Message-ID of its first sending.
 @Suite(.serialized, .timeLimit(.minutes(8)))
 struct CrashTests {
-    @Test func sigkillFiveTimesLosesNoRecipient() async throws {
+    /// 5,000 recipients and 5 kills in the suite; bench/crash-scale.sh runs the same test with
+    /// MAILD_CRASH_RECIPIENTS=50000 MAILD_CRASH_KILLS=20.
+    static let environment = ProcessInfo.processInfo.environment
+    static let recipients = environment["MAILD_CRASH_RECIPIENTS"].flatMap(Int.init) ?? 5_000
+    static let killCount = environment["MAILD_CRASH_KILLS"].flatMap(Int.init) ?? 5
+
+    @Test func sigkillAtRandomMomentsLosesNoRecipient() async throws {
         let harness = try await DaemonHarness(concurrency: 4)
         defer { Task { await harness.stop() } }
         try await harness.startDaemon()
-        let total = 5_000
+        let total = Self.recipients
         let campaign = try harness.writeCampaign(count: total)
         let submit = try await harness.mailctl(["submit", campaign])
         #expect(submit.status == 0, "\(submit.standardError)")
         let jobID = submit.standardOutput.trimmingCharacters(in: .whitespacesAndNewlines)
 
         var kills = 0
-        while kills < 5 {
+        while kills < Self.killCount {
             try await Task.sleep(for: .milliseconds(Int.random(in: 150...900)))
             let delivered = harness.relay.messages.count
             if delivered >= total { break }
@@ -46,5 +52,52 @@ struct CrashTests {
         let status = try await harness.mailctl(["status", jobID, "--json"])
         #expect(status.standardOutput.contains("\"sent\":\(total)"))
         print("crash test: \(kills) kills, \(messages.count) messages for \(total) recipients, \(duplicates) duplicates")
+    }
+
+    /// kill -9 while a submit is uploading: no partial job appears, and the same submit
+    /// retried with its idempotency key creates the job once, whole.
+    @Test func sigkillDuringSubmitLeavesNoPartialJob() async throws {
+        let harness = try await DaemonHarness(concurrency: 2)
+        defer { Task { await harness.stop() } }
+        try await harness.startDaemon()
+        let total = 60_000
+        let campaign = try harness.writeCampaign(count: total, sendAt: "2099-01-01T00:00:00Z")
+        let key = "crash-during-submit"
+        let upload = Task { try await harness.mailctl(["submit", campaign, "--idempotency-key", key]) }
+        // Kill once the upload is under way (the staging job exists) but before it can finish.
+        let staged = try await Self.waitForStaging(harness)
+        await harness.kill(signal: SIGKILL)
+        let interrupted = try await upload.value
+        #expect(interrupted.status != 0, "the submit cannot have been acknowledged: \(interrupted.standardError)")
+        try await harness.startDaemon()
+        let list = try await harness.mailctl(["list", "--all", "--json"])
+        #expect(list.standardOutput.trimmingCharacters(in: .whitespacesAndNewlines) == "[]", "a partial job is visible: \(list.standardOutput)")
+
+        let retried = try await harness.mailctl(["submit", campaign, "--idempotency-key", key, "--json"])
+        #expect(retried.status == 0, "\(retried.standardError)")
+        #expect(retried.standardOutput.contains("\"total\":\(total)"), "\(retried.standardOutput)")
+        let jobs = try await harness.mailctl(["list", "--all", "--json"])
+        #expect(jobs.standardOutput.components(separatedBy: "\"job_id\"").count == 2, "\(jobs.standardOutput)")
+        print("crash during submit: killed with \(staged) recipients staged")
+    }
+
+    /// Polls the database file for a staging job with recipients, read-only, as sqlite3 would.
+    static func waitForStaging(_ harness: DaemonHarness) async throws -> Int {
+        for _ in 0..<400 {
+            let probe = Process()
+            probe.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
+            let script = "import sqlite3,sys; db=sqlite3.connect('file:'+sys.argv[1]+'?mode=ro', uri=True); "
+                + "print(db.execute(\"select count(*) from recipients r join jobs j on j.id=r.job_id where j.state='staging'\").fetchone()[0])"
+            probe.arguments = ["-c", script, harness.databasePath]
+            let output = Pipe()
+            probe.standardOutput = output
+            probe.standardError = FileHandle.nullDevice
+            try probe.run()
+            probe.waitUntilExit()
+            let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            if let count = Int(text.trimmingCharacters(in: .whitespacesAndNewlines)), count > 0 { return count }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        throw HarnessError("no staging job appeared")
     }
 }

@@ -42,6 +42,9 @@ public final class IPCServer: Sendable {
     public func start() async throws -> Task<Void, Never> {
         let bootstrap = ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.backlog, value: 256)
+            .serverChannelInitializer { [logger] channel in
+                channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(AcceptFailureLogger(logger: logger)) }
+            }
         let server: NIOAsyncChannel<FramedChannel.AsyncChannel, Never>
         switch listener {
         case .path(let path, let mode, let group):

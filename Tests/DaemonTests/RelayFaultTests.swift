@@ -10,7 +10,7 @@ struct RelayFaultTests {
     static func harness(script: ServerScript, concurrency: Int = 2) async throws -> DaemonHarness {
         let harness = try await DaemonHarness(relay: SMTPServerConfiguration(script: script, recordLimit: nil), concurrency: concurrency)
         // One-second command timeouts for the test account (the harness's file ends with it).
-        try (String(contentsOfFile: harness.configurationPath, encoding: .utf8) + "\ncommand_timeout = 1s\nconnect_timeout = 1s\n")
+        try (String(contentsOfFile: harness.configurationPath, encoding: .utf8) + "\ncommand_timeout = 1s\nconnect_timeout = 1s\ndata_timeout = 1s\n")
             .write(toFile: harness.configurationPath, atomically: true, encoding: .utf8)
         try await harness.startDaemon()
         return harness
@@ -63,6 +63,17 @@ struct RelayFaultTests {
         let retried = rows.filter { ($0["attempts"] as? Int ?? 0) > 1 }
         #expect(!retried.isEmpty, "the hung messages were not retried")
         #expect(harness.daemonLog.contains("rcpt"), "the log does not name the stage of the timeout")
+    }
+
+    @Test func aRelayThatNeverAnswersTheFinalDotTimesOutAndIsRetried() async throws {
+        // The first two transactions get no reply after their data, ever (data_timeout 1 s).
+        let script = ServerScript([ScriptRule(on: .dot, messages: .first(2), action: .silence)])
+        let harness = try await Self.harness(script: script)
+        defer { Task { await harness.stop() } }
+        let (watch, rows) = try await Self.sendThroughFault(harness, count: 8)
+        #expect(watch.status == 0, "\(watch.standardOutput)")
+        Self.expectEveryoneDelivered(rows, count: 8, relays: [harness.relay])
+        #expect(rows.filter { ($0["attempts"] as? Int ?? 0) > 1 }.count >= 2)
     }
 
     @Test func aRelayThatDropsTheConnectionAfterTheDataIsRetried() async throws {

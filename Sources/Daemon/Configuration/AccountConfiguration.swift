@@ -36,7 +36,7 @@ public struct AccountConfiguration: Sendable {
     static let knownKeys = [
         "host", "port", "tls", "ca_file", "insecure", "auth", "allow_plaintext_auth", "username",
         "password_file", "password_credential", "oauth2_token_file", "oauth2_token_credential", "helo",
-        "concurrency", "messages_per_connection", "rate", "per_second", "per_minute", "per_hour", "per_day", "connect_timeout", "command_timeout",
+        "concurrency", "messages_per_connection", "rate", "per_second", "per_minute", "per_hour", "per_day", "connect_timeout", "command_timeout", "data_timeout",
         "dkim_domain", "dkim_selector", "dkim_key_file",
     ]
 
@@ -82,6 +82,9 @@ public struct AccountConfiguration: Sendable {
             timeouts.greeting = command
             timeouts.dataInitiation = command
         }
+        // The wait for the reply to the final dot: RFC 5321 says 10 minutes, because a relay
+        // may scan the message before answering; a relay that never answers costs that long.
+        if let data = reader.duration("data_timeout") { timeouts.dataTermination = data }
         var dkim: DKIMSettings?
         let dkimValues = (reader.string("dkim_domain"), reader.string("dkim_selector"), reader.string("dkim_key_file"))
         switch dkimValues {

@@ -85,9 +85,11 @@ public final class QueueStore: Sendable {
         }
     }
 
-    /// Takes and releases the write lock once, so that a database held by another process is
-    /// reported at startup (after the busy timeout) rather than on the first delivery.
-    private func probeWriteLock() throws {
+    /// Takes and releases the write lock once, writing nothing: at startup so that a database
+    /// held by another process is reported (after the busy timeout) rather than on the first
+    /// delivery, and from the watchdog's health check, because in WAL mode reads keep working
+    /// while nobody can write.
+    public func probeWriteLock() throws {
         do {
             try pool.writeWithoutTransaction { db in
                 try db.inTransaction(.immediate) { .commit }

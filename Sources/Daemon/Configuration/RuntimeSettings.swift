@@ -29,7 +29,7 @@ public struct RuntimeSettings: Sendable {
         var classifier = ReplyClassifier.standard
         if let rulesFile = configuration.delivery.classificationRulesFile {
             do {
-                let text = try String(contentsOfFile: rulesFile, encoding: .utf8)
+                let text = try readText(rulesFile)
                 let rules = try ClassificationRuleSet(parsing: text, fileName: rulesFile)
                 classifier = try ReplyClassifier(overrides: [rules])
             } catch {
@@ -78,7 +78,7 @@ public struct RuntimeSettings: Sendable {
         let delivery = configuration.delivery
         if let tableFile = delivery.providerTableFile {
             do {
-                try providers.apply(try String(contentsOfFile: tableFile, encoding: .utf8), file: tableFile)
+                try providers.apply(try readText(tableFile), file: tableFile)
             } catch {
                 problems.append(ConfigurationProblem(file: path, line: nil, "provider_table \(tableFile): \(error)"))
             }
@@ -142,4 +142,19 @@ enum UnsubscribeKey {
         }
         return key
     }
+}
+
+/// A file the configuration names, read with a reason an operator can act on instead of
+/// Foundation's "Error Domain=NSCocoaErrorDomain Code=260".
+struct UnreadableFile: Error, CustomStringConvertible {
+    var description: String
+}
+
+func readText(_ path: String) throws -> String {
+    guard FileManager.default.fileExists(atPath: path) else { throw UnreadableFile(description: "the file does not exist") }
+    guard let data = FileManager.default.contents(atPath: path) else {
+        throw UnreadableFile(description: "the file cannot be read by maild (permissions?)")
+    }
+    guard let text = String(data: data, encoding: .utf8) else { throw UnreadableFile(description: "the file is not UTF-8 text") }
+    return text
 }

@@ -19,9 +19,9 @@ struct HealthCheck: Sendable {
             return "the scheduler loop has not come round for over a minute"
         }
         do {
-            // Pruning nothing: an IMMEDIATE write transaction that changes no row. (The queue has
-            // no public write-lock probe yet; QueueStore.probeWriteLock is private.)
-            _ = try await store.run { try $0.prune(olderThan: .distantPast) }
+            // An IMMEDIATE write transaction that changes no row: reads succeed while another
+            // process holds the write lock, so only a write shows a stuck store.
+            try await store.run { try $0.probeWriteLock() }
         } catch {
             return "the queue database refuses writes: \(error)"
         }

@@ -12,7 +12,8 @@ struct DescriptorExhaustionTests {
         let script = ServerScript([ScriptRule(on: .dot, action: ServerAction.standard.delayed(by: .milliseconds(40)))])
         let harness = try await DaemonHarness(relay: SMTPServerConfiguration(script: script, recordLimit: nil), concurrency: 2)
         defer { Task { await harness.stop() } }
-        harness.launcher = ["/usr/bin/prlimit", "--nofile=96:96", "--"]
+        // Through the reaper (SystemdTestSupport.swift), as prlimit execs maild in its place.
+        harness.launcher = DaemonHarness.reaper + ["/usr/bin/prlimit", "--nofile=96:96", "--"]
         try await harness.startDaemon()
         let count = 60
         let campaign = try harness.writeCampaign(count: count)

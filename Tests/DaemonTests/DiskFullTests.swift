@@ -15,10 +15,14 @@ struct DiskFullTests {
         defer { Task { await harness.stop() } }
         // maild runs in its own mount namespace with the database folder on a 16 MB tmpfs (SQLite's WAL alone grows to 4 MB between checkpoints).
         let folder = harness.databaseFolder.path
-        harness.launcher = ["/usr/bin/unshare", "-m", "--propagation", "private", "/bin/sh", "-c",
+        // Through the reaper (SystemdTestSupport.swift): a direct child that execs again leaves
+        // Foundation unable to reap the test's other children.
+        harness.launcher = DaemonHarness.reaper + ["/usr/bin/unshare", "-m", "--propagation", "private", "/bin/sh", "-c",
                             "mount -t tmpfs -o size=16m tmpfs \(folder) && exec \"$0\" \"$@\""]
         try await harness.startDaemon()
-        let pid = try #require(harness.maild?.processIdentifier)
+        let reaperPID = try #require(harness.maild?.processIdentifier)
+        let children = try String(contentsOfFile: "/proc/\(reaperPID)/task/\(reaperPID)/children", encoding: .utf8)
+        let pid = try #require(children.split(separator: " ").first.flatMap { Int32($0) }, "maild's pid under the reaper")
         let folderSeenByMaild = "/proc/\(pid)/root\(folder)"
         #expect(FileManager.default.fileExists(atPath: "\(folderSeenByMaild)/maild.db"))
         #expect(!FileManager.default.fileExists(atPath: "\(folder)/maild.db"), "the tmpfs is not private to maild")

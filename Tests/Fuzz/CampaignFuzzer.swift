@@ -113,7 +113,7 @@ private func checkAccepted(_ loaded: LoadedCampaign, skipInvalid: Bool) {
 public func fuzzCampaign(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     let bytes = Data(UnsafeBufferPointer(start: data, count: size))
     let path = workDirectory + "/campaign.json"
-    guard FileManager.default.createFile(atPath: path, contents: bytes) else { fail("cannot write \(path)") }
+    writeFile(path, Array(bytes))
 
     var strictOutcome: LoadedCampaign?
     do {

@@ -183,7 +183,9 @@ private func fuzzAddresses(name: String, texts: [String]) {
     require(mailboxes.count == addresses.count, "\(addresses.count) addresses written as \(mailboxes.count): \(String(reflecting: encoded))")
     for (address, mailbox) in zip(addresses, mailboxes) {
         let text = mailbox.trimmingSpaces
-        if text.hasPrefix("=?") {
+        // A bare addr-spec may start with "=?" too ('=' and '?' are atext); only a display name
+        // is followed by <path>, and no domain ends with '>'.
+        if text.hasPrefix("=?") && text.hasSuffix(">") {
             // An encoded display name: decode the phrase, then compare the path.
             // Encoded-words hold no '<' (Q writes it =3C), so the first one opens the path.
             guard let open = text.firstIndex(of: "<"), text.hasSuffix(">") else {

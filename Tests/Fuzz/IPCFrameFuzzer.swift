@@ -16,6 +16,8 @@
 //   `EnvelopeHeader` to answer a bad request): failures are typed `IPCError`s with a
 //   description; a request that decodes has a readable envelope with the same id and type, and
 //   survives an encode/decode round trip unchanged; an unknown type names what the peer sent;
+// - a submit chunk written by mailctl's hand-made JSON writer (`JSONText`) decodes to the same
+//   request as the one Foundation's encoder writes;
 // - the same for `ResponseFrame`, what mailctl decodes from the daemon.
 import Foundation
 @testable import IPC
@@ -78,6 +80,16 @@ private func decodeEnvelope(_ frame: ByteBuffer) {
             require(again == request, "round trip changed the request: \(request) -> \(again)")
         } catch {
             fail("an encoded request does not decode: \(error)")
+        }
+        // mailctl writes submit chunks with its own JSON writer: it must say the same thing.
+        if case .submitChunk(let chunk) = request.request {
+            let text = JSONText.submitChunkFrame(id: request.id, jobID: chunk.jobID, recipients: chunk.recipients)
+            do {
+                let again = try FrameCoding.decode(RequestFrame.self, from: ByteBuffer(bytes: text))
+                require(again == request, "JSONText changed the chunk: \(request) -> \(again)")
+            } catch {
+                fail("JSONText wrote a chunk maild cannot read: \(error): \(String(decoding: text, as: UTF8.self))")
+            }
         }
     } catch {
         checkFailure(error, frame: frame)

@@ -31,9 +31,10 @@
 #   bin/<target>          the fuzzers; run one by hand with -runs=1 FILE to replay a crash
 #   corpus/<target>/      the growing working corpus (seeds: Tests/Fuzz/corpus/<target>/)
 #   logs/<target>.log     libFuzzer's full output
-#   Tests/Fuzz/crashes/<target>-crash-*   crashing, hanging (timeout-*) or leaking (leak-*) inputs;
-#                         each becomes a regression test (Tests/*Tests/Fuzz*RegressionTests.swift)
-#                         and a seed. SWIFT_BACKTRACE=enable=no shows a Swift trap's message.
+#   Tests/Fuzz/crashes/<target>-crash-*   crashing, hanging (timeout-*, over 60 s) or leaking
+#                         (leak-*) inputs; each becomes a regression test
+#                         (Tests/*Tests/Fuzz*RegressionTests.swift). A broken invariant prints
+#                         "INVARIANT BROKEN: ..." (Tests/Fuzz/FuzzCheck.swift) before the stack.
 
 # The whole script is one block, read before it runs: editing it during a long run is safe.
 {
@@ -167,7 +168,7 @@ fuzz() {
     # The first corpus folder collects what libFuzzer finds; the seeds are only read.
     # SWIFT_BACKTRACE off: the Swift backtracer trips over AddressSanitizer; ASan prints the stack.
     FUZZ_WORKDIR="$out/work/$target" SWIFT_BACKTRACE=enable=no run_nice "$out/bin/$target" \
-        -max_total_time="$seconds" -max_len=4096 -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
+        -max_total_time="$seconds" -max_len=4096 -timeout=60 -rss_limit_mb=2048 -print_final_stats=1 \
         -artifact_prefix="Tests/Fuzz/crashes/$target-" \
         "$out/corpus/$target" "Tests/Fuzz/corpus/$target" >"$log" 2>&1 || status=$?
     local runs rss corpus

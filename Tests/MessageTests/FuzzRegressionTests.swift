@@ -67,3 +67,64 @@ extension FuzzRegressionTests {
         #expect(valid.domain.unicodeForm == "münchen.de")
     }
 }
+
+extension FuzzRegressionTests {
+    /// Target campaign: a send_at with a long fraction of a second crashed mailctl with SIGFPE
+    /// inside ICU's date parser. The fuzzer's input, inlined.
+    @Test func longFractionInSendAtDoesNotCrash() throws {
+        let json = """
+        {
+         "name": "July newsletter",
+         "account": "gmail",
+         "from": "New ss@e<wnexample.com>",
+         "subject": "Hello {{first_name_or_email}}",
+         "text": "Hi {{name}}",
+         "recipients": [{"email": "an/zoneinfo/com", "name": "Ann"}],
+         "send_at": "2025-07-01T09:00:00.2505555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555+02:00"
+        }
+        """
+        let fixture = try CampaignFixture(files: ["campaign.json": json])
+        defer { fixture.remove() }
+        do {
+            _ = try CampaignLoader().load(path: fixture.campaignPath)
+            Issue.record("a campaign with an invalid sender was accepted")
+        } catch {
+            #expect(!error.problems.contains { $0.place == "send_at" })
+            #expect(error.problems.contains { $0.place == "from" })
+        }
+        let loaded = try Self.load("{" + Self.minimal + #", "text": "Hi", "send_at": "2025-07-01T09:00:00.99999999999999999999999999+02:00"}"#)
+        #expect(loaded.spec.sendAt == Date(timeIntervalSince1970: 1_751_353_200))
+    }
+
+    @Test(arguments: ["2025.5-07-01T09:00:00+02:00", "2025-07-01T09:00:00.+02:00", "2025-07-01T09:00:00.5", "tomorrow"])
+    func malformedSendAtIsStillRefused(_ text: String) throws {
+        do {
+            _ = try Self.load("{" + Self.minimal + #", "text": "Hi", "send_at": "\#(text)"}"#)
+            Issue.record("send_at \(text) was accepted")
+        } catch let error as CampaignValidationError {
+            #expect(error.problems.map(\.place) == ["send_at"])
+        }
+    }
+}
+
+extension FuzzRegressionTests {
+    /// Target campaign: ISO8601DateFormatter read "20e5-07-01T..." as a date that changed
+    /// crossing IPC. The fuzzer's send_at, and other non-RFC 3339 shapes, are refused; the
+    /// RFC 3339 forms loaded before still load.
+    @Test(arguments: ["20e5-07-01T09:00:00.250+02:00", "2025-7-01T09:00:00+02:00", "2025-07-01 09:00:00+02:00", "2025-07-01T09:00:00+0200"])
+    func nonRFC3339SendAtIsRefused(_ text: String) throws {
+        do {
+            _ = try Self.load("{" + Self.minimal + #", "text": "Hi", "send_at": "\#(text)"}"#)
+            Issue.record("send_at \(text) was accepted")
+        } catch let error as CampaignValidationError {
+            #expect(error.problems.map(\.place) == ["send_at"])
+        }
+    }
+
+    @Test(arguments: ["2025-07-01T07:00:00Z", "2025-07-01T09:00:00+02:00", "2025-07-01T02:00:00-05:00", "2025-07-01T09:00:00.5+02:00"])
+    func rfc3339SendAtLoads(_ text: String) throws {
+        let loaded = try Self.load("{" + Self.minimal + #", "text": "Hi", "send_at": "\#(text)"}"#)
+        #expect(loaded.spec.sendAt == Date(timeIntervalSince1970: 1_751_353_200))
+        #expect(try Self.crossIPC(loaded.spec) == loaded.spec)
+    }
+}

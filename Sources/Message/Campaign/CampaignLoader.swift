@@ -352,16 +352,47 @@ private struct Loading {
             add("send_at", "must be an RFC 3339 time string such as \"2025-07-01T09:00:00+02:00\"")
             return nil
         }
-        for options: ISO8601DateFormatter.Options in [[.withInternetDateTime], [.withInternetDateTime, .withFractionalSeconds]] {
-            let formatter = ISO8601DateFormatter()
-            formatter.formatOptions = options
-            // Whole seconds: the spec crosses IPC as RFC 3339 without a fraction, so a fraction
-            // kept here would silently change the time between mailctl and maild (found by
-            // Tests/Fuzz, target campaign).
-            if let date = formatter.date(from: text) { return Date(timeIntervalSince1970: date.timeIntervalSince1970.rounded(.down)) }
-        }
+        // A fraction of a second is dropped before parsing, for two reasons found by Tests/Fuzz
+        // (target campaign): the spec crosses IPC as RFC 3339 in whole seconds, so a kept
+        // fraction changed the time between mailctl and maild; and ICU's fraction parser dies
+        // of SIGFPE on a long run of digits ("09:00:00.2505555...").
+        // The shape is checked first: ISO8601DateFormatter also reads "20e5-07-01T..." as some
+        // date that does not survive the trip to maild (found by Tests/Fuzz, target campaign).
+        let wholeSeconds = Self.withoutFraction(text)
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime]
+        if Self.isRFC3339DateTime(wholeSeconds), let date = formatter.date(from: wholeSeconds) { return date }
         add("send_at", "\(MessageError.quoted(text)) is not an RFC 3339 time; write it like \"2025-07-01T09:00:00+02:00\" (the offset is required)")
         return nil
+    }
+
+    /// RFC 3339 5.6 date-time without time-secfrac: `2025-07-01T09:00:00+02:00` or `...Z`.
+    static func isRFC3339DateTime(_ text: String) -> Bool {
+        let scalars = Array(text.unicodeScalars)
+        guard scalars.count == 20 || scalars.count == 25 else { return false }
+        let shape = Array("dddd-dd-ddTdd:dd:dd".unicodeScalars)
+        for (index, expected) in shape.enumerated() {
+            let scalar = scalars[index]
+            switch expected {
+            case "d": guard scalar.isASCIIDigit else { return false }
+            case "T": guard scalar == "T" || scalar == "t" else { return false }
+            default: guard scalar == expected else { return false }
+            }
+        }
+        if scalars.count == 20 { return scalars[19] == "Z" || scalars[19] == "z" }
+        return (scalars[19] == "+" || scalars[19] == "-") && scalars[20].isASCIIDigit && scalars[21].isASCIIDigit
+            && scalars[22] == ":" && scalars[23].isASCIIDigit && scalars[24].isASCIIDigit
+    }
+
+    /// `text` without the fraction of its seconds: `09:00:00.250+02:00` -> `09:00:00+02:00`.
+    static func withoutFraction(_ text: String) -> String {
+        let scalars = Array(text.unicodeScalars)
+        guard let dot = scalars.firstIndex(of: "."), dot >= 3, scalars[dot - 3] == ":",
+              scalars[dot - 2].isASCIIDigit, scalars[dot - 1].isASCIIDigit else { return text }
+        var end = dot + 1
+        while end < scalars.count && scalars[end].isASCIIDigit { end += 1 }
+        guard end > dot + 1 else { return text }
+        return String(String.UnicodeScalarView(scalars[..<dot] + scalars[end...]))
     }
 
     mutating func rateLimits(_ value: Any?) -> CampaignRateLimits? {

@@ -128,3 +128,23 @@ extension FuzzRegressionTests {
         #expect(try Self.crossIPC(loaded.spec) == loaded.spec)
     }
 }
+
+extension FuzzRegressionTests {
+    /// Target campaign: a file name from the campaign went raw into the report, so a DEL (or a
+    /// line break) reached the terminal and could forge report lines. The fuzzer's text_file,
+    /// and a line break and U+2028 in file names and keys.
+    @Test func fileNamesAndKeysCannotForgeReportLines() throws {
+        let fields = #""name": "July", "account": "gmail", "from": "News <news@example.com>", "subject": "Hi", "recipients": [{"email": "ann@example.com"}]"#
+        let fixture = try CampaignFixture(files: ["campaign.json": "{" + fields + #", "text_file": "body.\u007Fxt", "html_file": "a\nb.html", "x\u2028y": 1}"#])
+        defer { fixture.remove() }
+        do {
+            _ = try CampaignLoader().load(path: fixture.campaignPath)
+            Issue.record("accepted a campaign with missing files")
+        } catch {
+            #expect(error.description.split(separator: "\n", omittingEmptySubsequences: false).count == error.problems.count)
+            #expect(!error.description.unicodeScalars.contains { $0 == "\u{7F}" || $0 == "\u{2028}" })
+            #expect(error.problems.contains { $0.message == "cannot read body.\\u{7F}xt: no such file" })
+            #expect(error.problems.contains { $0.message == "cannot read a\\nb.html: no such file" })
+        }
+    }
+}

@@ -78,8 +78,8 @@ private struct Loading {
             return
         }
         // A JSON key can hold anything; escaped so a key cannot forge lines of the report.
-        let safePlace = place.unicodeScalars.contains(where: \.isMessageControl) ? MessageError.quoted(place) : place
-        problems.append(CampaignProblem(place: safePlace, message: message, isInOtherFile: otherFile))
+        let safePlace = Self.escapingControls(place) == place ? place : MessageError.quoted(place)
+        problems.append(CampaignProblem(place: safePlace, message: Self.escapingControls(message), isInOtherFile: otherFile))
     }
 
     /// The file's bytes, or nil when it cannot be read. Not `FileManager.contents(atPath:)`:
@@ -93,6 +93,27 @@ private struct Loading {
         } catch {
             return nil
         }
+    }
+
+    /// Messages quote what the file said (a body file's name, say), which can hold anything:
+    /// control and line-separator characters are written as escapes, so no problem can forge
+    /// lines of the report or reach the terminal raw (found by Tests/Fuzz, target campaign).
+    static func escapingControls(_ text: String) -> String {
+        func breaksReport(_ scalar: Unicode.Scalar) -> Bool {
+            scalar.isMessageControl || scalar == "\u{2028}" || scalar == "\u{2029}"
+        }
+        guard text.unicodeScalars.contains(where: breaksReport) else { return text }
+        var result = ""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\r": result += "\\r"
+            case "\n": result += "\\n"
+            case "\t": result += "\\t"
+            case _ where breaksReport(scalar): result += "\\u{\(String(scalar.value, radix: 16, uppercase: true))}"
+            default: result.unicodeScalars.append(scalar)
+            }
+        }
+        return result
     }
 
     func fail() -> CampaignValidationError { CampaignValidationError(file: file, problems: problems, omitted: omitted) }

@@ -104,34 +104,13 @@ final class DaemonHarness: @unchecked Sendable {
     }
 
     func mailctl(_ arguments: [String], asUser uid: UInt32? = nil) async throws -> Output {
-        let out = directory.appendingPathComponent("out-\(UUID().uuidString)")
-        let err = directory.appendingPathComponent("err-\(UUID().uuidString)")
-        _ = FileManager.default.createFile(atPath: out.path, contents: nil)
-        _ = FileManager.default.createFile(atPath: err.path, contents: nil)
-        defer {
-            try? FileManager.default.removeItem(at: out)
-            try? FileManager.default.removeItem(at: err)
-        }
-        let process = Process()
-        if let uid {
-            process.executableURL = URL(fileURLWithPath: "/usr/bin/setpriv")
-            process.arguments = ["--reuid=\(uid)", "--regid=\(uid)", "--clear-groups", Self.binary("mailctl").path] + arguments + ["--socket", socketPath]
+        let mailctl = Self.binary("mailctl").path
+        let run = if let uid {
+            try await runTool("/usr/bin/setpriv", ["--reuid=\(uid)", "--regid=\(uid)", "--clear-groups", mailctl] + arguments + ["--socket", socketPath])
         } else {
-            process.executableURL = Self.binary("mailctl")
-            process.arguments = arguments + ["--socket", socketPath]
+            try await runTool(mailctl, arguments + ["--socket", socketPath])
         }
-        process.standardInput = FileHandle.nullDevice
-        let outHandle = try FileHandle(forWritingTo: out)
-        let errHandle = try FileHandle(forWritingTo: err)
-        process.standardOutput = outHandle
-        process.standardError = errHandle
-        try process.run()
-        while process.isRunning { try await Task.sleep(for: .milliseconds(20)) }
-        try? outHandle.close()
-        try? errHandle.close()
-        return Output(status: process.terminationStatus,
-                      standardOutput: (try? String(contentsOf: out, encoding: .utf8)) ?? "",
-                      standardError: (try? String(contentsOf: err, encoding: .utf8)) ?? "")
+        return Output(status: run.status, standardOutput: run.output, standardError: run.errors)
     }
 
     /// A campaign of `count` personalized recipients from a CSV file.

@@ -35,8 +35,16 @@ struct SystemdSandboxTests {
         kill(maild, SIGTERM)
         try await waitUntil(.seconds(30), "maild to stop") { !process.isRunning }
 
-        let lines = try String(contentsOf: trace, encoding: .utf8).split(separator: "\n")
-        let calls = Set(lines.compactMap(Self.systemCall))
+        // strace may still be writing its last lines when its exit is noticed: read until the
+        // trace holds a delivery's worth of calls or 10 s pass.
+        var calls: Set<String> = []
+        var lines: [Substring] = []
+        for _ in 0..<100 {
+            lines = ((try? String(contentsOf: trace, encoding: .utf8)) ?? "").split(separator: "\n")
+            calls = Set(lines.compactMap(Self.systemCall))
+            if calls.count > 30 { break }
+            try await Task.sleep(for: .milliseconds(100))
+        }
         #expect(calls.count > 30, "strace saw only \(calls.sorted())")
         let outside = calls.subtracting(allowed).subtracting(Self.toleratedOutsideFilter.keys).sorted()
         #expect(outside.isEmpty, "maild made system calls maild.service's SystemCallFilter= refuses: \(outside)")

@@ -40,7 +40,7 @@ public final class IPCServer: Sendable {
     /// Binds the socket; returns when it is listening (so READY=1 can follow), then serves in
     /// the returned task until ``close()``.
     public func start() async throws -> Task<Void, Never> {
-        let bootstrap = ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+        let bootstrap = ServerBootstrap(group: ControlPlaneExecutor.shared.eventLoop)
             .serverChannelOption(.backlog, value: 256)
             .serverChannelInitializer { [logger] channel in
                 channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(AcceptFailureLogger(logger: logger)) }
@@ -80,7 +80,8 @@ public final class IPCServer: Sendable {
             logger.info("listening for mailctl on the socket systemd passed", metadata: ["socket": "\(path)"])
         }
         boundChannel.withLock { $0 = server.channel }
-        return Task {
+        // Every connection's task (children of this one) runs on the control plane's thread.
+        return Task(executorPreference: ControlPlaneExecutor.shared) {
             do {
                 try await server.executeThenClose { inbound in
                     try await withThrowingDiscardingTaskGroup { group in
@@ -126,7 +127,7 @@ public final class IPCServer: Sendable {
                 defer {
                     helloDeadline?.cancel()
                     if let client = session.client {
-                        Task { await self.handler.connectionClosed(client) }
+                        Task(executorPreference: ControlPlaneExecutor.shared) { await self.handler.connectionClosed(client) }
                     }
                 }
                 for try await buffer in inbound {
@@ -152,7 +153,13 @@ public final class IPCServer: Sendable {
     private func handleFrame(_ buffer: ByteBuffer, session: inout ConnectionSession, connectionID: UInt64, writer: FrameWriter) async -> Bool {
         let frame: RequestFrame
         do {
-            frame = try FrameCoding.decode(RequestFrame.self, from: buffer)
+            // Chunks of a large submit take the fast reader; everything else, and any chunk it
+            // does not recognise, goes through Foundation (which also words the errors).
+            if let chunk = SubmitChunkDecoder.decode(buffer) {
+                frame = chunk
+            } else {
+                frame = try FrameCoding.decode(RequestFrame.self, from: buffer)
+            }
         } catch {
             // An unknown type or a bad body with a readable envelope gets an answer naming the
             // request; a frame that is not even an envelope ends the connection.

@@ -13,6 +13,10 @@ actor ProgressHub {
     private var cache: [Int64: (status: JobStatus, at: ContinuousClock.Instant)] = [:]
     private var refreshing: [Int64: Task<JobStatus?, any Error>] = [:]
 
+    /// Only the control socket asks for snapshots: the hub lives on its thread, so a status
+    /// request never waits for the cooperative pool that delivery keeps busy.
+    nonisolated var unownedExecutor: UnownedSerialExecutor { ControlPlaneExecutor.shared.serialExecutor }
+
     init(store: StoreAccess, freshness: Duration = .milliseconds(200)) {
         self.store = store
         self.freshness = freshness
@@ -25,7 +29,7 @@ actor ProgressHub {
         }
         if let task = refreshing[jobID] { return try await task.value }
         let store = self.store
-        let task = Task { try await store.read { try JobStatusMapping.status(jobID: jobID, in: $0) } }
+        let task = Task(executorPreference: ControlPlaneExecutor.shared) { try await store.read { try JobStatusMapping.status(jobID: jobID, in: $0) } }
         refreshing[jobID] = task
         defer { refreshing[jobID] = nil }
         let status = try await task.value

@@ -38,12 +38,17 @@ public struct EmailAddress: Hashable, Sendable, CustomStringConvertible {
     /// name may contain anything printable (commas, quotes, any script); it is quoted or encoded
     /// when a header is written.
     public init(addrSpec: String, displayName: String? = nil) throws(MessageError) {
-        let scalars = Array(addrSpec.unicodeScalars)
         var parsed: AddressParser.Parsed
-        do {
-            parsed = try AddressParser.addrSpecOnly(scalars)
-        } catch {
-            throw .invalidAddress(addrSpec, problem: error.problem, offset: error.offset)
+        let plain = PlainAddressScanner.scan(addrSpec)
+        if let plain {
+            parsed = AddressParser.Parsed(displayName: nil, localPart: plain.localPart, domain: .name(plain.domain),
+                                          addrSpecStart: 0, addrSpecEnd: addrSpec.utf8.count)
+        } else {
+            do {
+                parsed = try AddressParser.addrSpecOnly(Array(addrSpec.unicodeScalars))
+            } catch {
+                throw .invalidAddress(addrSpec, problem: error.problem, offset: error.offset)
+            }
         }
         if let displayName {
             if let (scalar, offset) = firstControlCharacter(in: displayName) {
@@ -53,14 +58,15 @@ public struct EmailAddress: Hashable, Sendable, CustomStringConvertible {
             parsed.displayName = trimmed.isEmpty ? nil : trimmed
         }
         do {
-            try self.init(parsed: parsed)
+            try self.init(parsed: parsed, localPartIsDotAtom: plain != nil)
         } catch {
             throw .invalidAddress(addrSpec, problem: error.problem, offset: error.offset)
         }
     }
 
-    private init(parsed: AddressParser.Parsed) throws(AddressFailure) {
-        let smtpLocalPart = Self.smtpLocalPart(for: parsed.localPart)
+    /// `localPartIsDotAtom`: the scanner already knows, and the check is the costly part.
+    private init(parsed: AddressParser.Parsed, localPartIsDotAtom: Bool = false) throws(AddressFailure) {
+        let smtpLocalPart = localPartIsDotAtom ? parsed.localPart : Self.smtpLocalPart(for: parsed.localPart)
         guard smtpLocalPart.utf8.count <= 64 else {
             throw AddressFailure(.localPartTooLong(octets: smtpLocalPart.utf8.count), at: parsed.addrSpecStart)
         }
@@ -107,6 +113,8 @@ public struct EmailAddress: Hashable, Sendable, CustomStringConvertible {
 extension String {
     /// Without leading and trailing spaces (U+0020 only; other whitespace is not trimmed).
     var trimmingSpaces: String {
+        // Nearly always nothing to trim: answer without building a new string.
+        if utf8.first != 0x20 && utf8.last != 0x20 { return self }
         let scalars = unicodeScalars
         guard let first = scalars.firstIndex(where: { $0 != " " }), let last = scalars.lastIndex(where: { $0 != " " }) else {
             return ""

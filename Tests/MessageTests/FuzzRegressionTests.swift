@@ -148,3 +148,26 @@ extension FuzzRegressionTests {
         }
     }
 }
+
+extension FuzzRegressionTests {
+    /// The skipped-recipients list quoted the CSV file's name raw, unlike every other problem
+    /// (the fix above for campaign file names): `mailctl submit --skip-invalid` printed a line
+    /// break or a DEL from the file name straight to the terminal. Now escaped the same way.
+    @Test func skippedRecipientsCannotForgeReportLinesThroughTheFileName() throws {
+        let csv = "a\nb\u{7F}.csv"
+        let json = "{" + Self.minimal.replacingOccurrences(of: #""recipients": [{"email": "ann@example.com"}]"#, with: #""recipients_file": "a\nb\u007F.csv""#)
+            + #", "text": "Hi"}"#
+        let fixture = try CampaignFixture(files: ["campaign.json": json, csv: "email\nann@example.com\nbob@\n"])
+        defer { fixture.remove() }
+        let loaded = try CampaignLoader(skipInvalid: true).load(path: fixture.campaignPath)
+        #expect(loaded.skippedCount == 1)
+        let skipped = try #require(loaded.skipped.first)
+        #expect(skipped.isInOtherFile)
+        #expect(skipped.place == #""a\nb\u{7F}.csv:3""#)
+        #expect(skipped.description == #""a\nb\u{7F}.csv:3": "bob@" is not a valid address: nothing after the '@'"#)
+        #expect(!skipped.description.unicodeScalars.contains { $0 == "\n" || $0 == "\u{7F}" })
+        // Without --skip-invalid the same recipient is a problem, escaped the same way.
+        let error = #expect(throws: CampaignValidationError.self) { try CampaignLoader().load(path: fixture.campaignPath) }
+        #expect(error?.problems.map(\.description) == [skipped.description])
+    }
+}

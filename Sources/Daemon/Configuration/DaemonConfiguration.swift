@@ -1,5 +1,6 @@
 import Delivery
 import Foundation
+import Message
 import SMTP
 
 /// Everything maild reads from its configuration file (docs/configuration.md).
@@ -25,6 +26,8 @@ public struct DaemonConfiguration: Sendable {
     public var providers: [ProviderConfiguration] = []
     /// `[suspension NAME]` sections, checked before the provider table's own rules.
     public var suspensionRules: [SuspensionRule] = []
+    /// `[limits]`: what one campaign may hold, checked on every upload.
+    public var limits: CampaignLimits = .standard
 
     /// Retry and safety knobs; defaults documented in docs/delivery.md.
     public struct DeliverySettings: Sendable {
@@ -51,7 +54,7 @@ public struct DaemonConfiguration: Sendable {
     static let daemonKeys = ["socket", "socket_mode", "socket_group", "client_group", "admin_group", "database", "hostname", "unsubscribe_key_file", "max_clients"]
     static let deliveryKeys = ["retry_base", "retry_factor", "retry_cap", "max_attempts", "max_age", "breaker_threshold", "breaker_minimum", "classification_rules",
                               "provider_table", "throttle_cooldown", "throttle_cooldown_cap", "rate_recovery_window", "rate_recovery_step"]
-    static let sectionKinds = ["daemon", "delivery", "account", "provider", "suspension"]
+    static let sectionKinds = ["daemon", "delivery", "limits", "account", "provider", "suspension"]
 
     /// Reads and checks the file; every problem is reported at once.
     public static func load(path: String, environment: [String: String] = ProcessInfo.processInfo.environment) throws(ConfigurationError) -> DaemonConfiguration {
@@ -73,6 +76,7 @@ public struct DaemonConfiguration: Sendable {
             maximumClients: 1024, delivery: DeliverySettings(), accounts: [:])
         var seenDaemon = false
         var seenDelivery = false
+        var seenLimits = false
         for section in file.sections {
             switch section.kind {
             case "daemon":
@@ -123,6 +127,12 @@ public struct DaemonConfiguration: Sendable {
                     if let value = Duration(operatorInput: reader.string(key) ?? ""), value <= .zero { reader.problem(key, "must be longer than 0s") }
                 }
                 configuration.delivery = delivery
+                problems += reader.problems
+            case "limits":
+                if seenLimits { problems.append(ConfigurationProblem(file: path, line: section.line, "[limits] appears twice")) }
+                seenLimits = true
+                var reader = SectionReader(section, path: path, knownKeys: LimitsConfiguration.knownKeys)
+                configuration.limits = LimitsConfiguration.read(&reader)
                 problems += reader.problems
             case "account":
                 guard let name = section.name, !name.isEmpty else {

@@ -75,6 +75,28 @@ struct SectionReader {
         return value
     }
 
+    /// A size in bytes: `65536`, `512K`, `5M`, `1G` (powers of 1024; `KiB`, `MiB`, `GiB`, `KB`,
+    /// `MB` and `GB` mean the same), within `range`.
+    mutating func byteSize(_ key: String, range: ClosedRange<Int>) -> Int? {
+        guard let text = string(key) else { return nil }
+        guard let value = Self.parseByteSize(text), range.contains(value) else {
+            problem(key, "\"\(text)\" is not a size from \(range.lowerBound) bytes to \(range.upperBound / (1024 * 1024))M (examples: 65536, 512K, 5M)")
+            return nil
+        }
+        return value
+    }
+
+    static func parseByteSize(_ text: String) -> Int? {
+        let compact = text.replacingOccurrences(of: "_", with: "").replacingOccurrences(of: " ", with: "")
+        let digits = compact.prefix { $0.isASCII && $0.isNumber }
+        guard !digits.isEmpty, let number = Int(digits) else { return nil }
+        let multipliers: [String: Int] = ["": 1, "B": 1, "K": 1 << 10, "KB": 1 << 10, "KIB": 1 << 10, "M": 1 << 20, "MB": 1 << 20, "MIB": 1 << 20,
+                                          "G": 1 << 30, "GB": 1 << 30, "GIB": 1 << 30]
+        guard let multiplier = multipliers[compact.dropFirst(digits.count).uppercased()] else { return nil }
+        let (value, overflow) = number.multipliedReportingOverflow(by: multiplier)
+        return overflow ? nil : value
+    }
+
     mutating func octalMode(_ key: String) -> UInt32? {
         guard let text = string(key) else { return nil }
         guard let value = UInt32(text, radix: 8), value <= 0o777 else {

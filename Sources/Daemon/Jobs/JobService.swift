@@ -15,8 +15,9 @@ public final class JobService: IPCRequestHandling {
     private let verifier: AccountVerifier
     private let suppression: SuppressionService
     private let logger: Logger
-    /// Uploads in progress, by connection: a vanished client's staging job is discarded.
-    private let openSubmissions = Mutex<[UInt64: Set<Int64>]>([:])
+    /// Uploads in progress, by connection, with the recipients each has received: a vanished
+    /// client's staging job is discarded, and one that sends too many recipients too.
+    private let openSubmissions = Mutex<[UInt64: [Int64: Int]]>([:])
 
     init(store: StoreAccess, settings: SettingsHolder, logger: Logger, wakeScheduler: @escaping @Sendable () -> Void) {
         self.store = store
@@ -55,7 +56,7 @@ public final class JobService: IPCRequestHandling {
         case .submitAbort(let reference):
             try requireOpenSubmission(reference.jobID, client)
             try await store.run { try $0.abandonSubmission(jobID: reference.jobID) }
-            openSubmissions.withLock { _ = $0[client.connectionID]?.remove(reference.jobID) }
+            openSubmissions.withLock { $0[client.connectionID]?[reference.jobID] = nil }
             return .job(try await visibleStatusOrPlaceholder(reference.jobID))
         case .status(let reference):
             return .job(try await authorizedStatus(reference.jobID, client))
@@ -141,7 +142,7 @@ public final class JobService: IPCRequestHandling {
     }
 
     public func connectionClosed(_ client: ClientContext) async {
-        let abandoned = openSubmissions.withLock { $0.removeValue(forKey: client.connectionID) } ?? []
+        let abandoned = openSubmissions.withLock { $0.removeValue(forKey: client.connectionID) }.map { Array($0.keys) } ?? []
         for jobID in abandoned {
             do {
                 try await store.run { try $0.abandonSubmission(jobID: jobID) }
@@ -166,6 +167,7 @@ public final class JobService: IPCRequestHandling {
             let known = current.configuration.accounts.keys.sorted().joined(separator: ", ")
             throw IPCFailure(.invalidCampaign, "account \"\(spec.account)\" is not configured in \(current.configuration.path) (configured: \(known))")
         }
+        try SubmissionLimits.check(spec, limits: current.configuration.limits, configurationPath: current.configuration.path)
         do {
             _ = try MessageComposer(spec: spec)
         } catch {
@@ -176,7 +178,7 @@ public final class JobService: IPCRequestHandling {
         let start = try await store.run { try $0.beginSubmission(job) }
         switch start {
         case .started(let jobID):
-            openSubmissions.withLock { $0[client.connectionID, default: []].insert(jobID) }
+            openSubmissions.withLock { $0[client.connectionID, default: [:]][jobID] = 0 }
             return .submitStarted(SubmitStarted(jobID: jobID, replay: false))
         case .replay(let record):
             guard Authorization.may(client.role, peer: client.peer, accessJobOwnedBy: UInt32(record.ownerUID)) else {
@@ -191,6 +193,7 @@ public final class JobService: IPCRequestHandling {
         guard chunk.recipients.count <= IPCLimits.maximumRecipientsPerChunk else {
             throw IPCFailure(.limitExceeded, "a chunk may hold at most \(IPCLimits.maximumRecipientsPerChunk) recipients, this one has \(chunk.recipients.count)")
         }
+        try await countRecipients(chunk, from: client)
         let recipients = CampaignWire.newRecipients(chunk.recipients)
         let result = try await store.run { try $0.appendRecipients(jobID: chunk.jobID, recipients) }
         return .chunkAccepted(ChunkAccepted(inserted: result.inserted, duplicates: result.duplicates))
@@ -201,14 +204,34 @@ public final class JobService: IPCRequestHandling {
         let record = try await store.run {
             try $0.commitSubmission(jobID: commit.jobID)
         }
-        openSubmissions.withLock { _ = $0[client.connectionID]?.remove(commit.jobID) }
+        openSubmissions.withLock { $0[client.connectionID]?[commit.jobID] = nil }
         logger.info("job submitted", metadata: ["job_id": "\(record.id)", "account": "\(record.account)", "recipients": "\(record.recipientCount)", "uid": "\(client.peer.uid)"])
         wakeScheduler()
         return .job(try await freshStatus(record.id))
     }
 
+    /// Adds the chunk to the job's running count; past `max_recipients` the staging job is
+    /// discarded before the chunk is stored, so the refusal leaves nothing behind.
+    private func countRecipients(_ chunk: SubmitChunk, from client: ClientContext) async throws {
+        let received = openSubmissions.withLock { open -> Int in
+            let total = (open[client.connectionID]?[chunk.jobID] ?? 0) + chunk.recipients.count
+            open[client.connectionID]?[chunk.jobID] = total
+            return total
+        }
+        let configuration = settings.current.configuration
+        do {
+            try SubmissionLimits.checkRecipients(received, jobID: chunk.jobID, limits: configuration.limits, configurationPath: configuration.path)
+        } catch {
+            openSubmissions.withLock { $0[client.connectionID]?[chunk.jobID] = nil }
+            try await store.run { try $0.abandonSubmission(jobID: chunk.jobID) }
+            logger.notice("upload refused: over max_recipients; discarded",
+                          metadata: ["job_id": "\(chunk.jobID)", "uid": "\(client.peer.uid)", "recipients": "\(received)"])
+            throw error
+        }
+    }
+
     private func requireOpenSubmission(_ jobID: Int64, _ client: ClientContext) throws {
-        let open = openSubmissions.withLock { $0[client.connectionID]?.contains(jobID) ?? false }
+        let open = openSubmissions.withLock { $0[client.connectionID]?[jobID] != nil }
         guard open else {
             throw IPCFailure(.invalidState, "job \(jobID) is not an upload open on this connection (uploads cannot be resumed from another connection)")
         }

@@ -11,11 +11,16 @@ public struct CampaignLoader: Sendable {
     /// Leave out invalid recipient addresses (reported in `LoadedCampaign.skipped`) instead of
     /// refusing the campaign.
     public var skipInvalid: Bool
+    /// Checked while loading, so a campaign over a limit is refused before anything is read
+    /// whole or uploaded. mailctl passes the built-in defaults; maild checks its own
+    /// configured values again on upload.
+    public var limits: CampaignLimits
     /// Problems kept for the report; more are counted (see `CampaignValidationError.omitted`).
     public static let maximumProblems = 1000
 
-    public init(skipInvalid: Bool = false) {
+    public init(skipInvalid: Bool = false, limits: CampaignLimits = .standard) {
         self.skipInvalid = skipInvalid
+        self.limits = limits
     }
 
     static let topLevelFields = ["name", "account", "from", "reply_to", "subject", "text", "text_file", "html", "html_file",
@@ -26,7 +31,7 @@ public struct CampaignLoader: Sendable {
     static let computedVariables = ["first_name_or_email", "domain", "campaign", "unsubscribe_url", "token"]
 
     public func load(path: String) throws(CampaignValidationError) -> LoadedCampaign {
-        var loading = Loading(file: path, skipInvalid: skipInvalid)
+        var loading = Loading(file: path, skipInvalid: skipInvalid, limits: limits)
         return try loading.run()
     }
 
@@ -62,13 +67,15 @@ public struct CampaignLoader: Sendable {
 private struct Loading {
     let file: String
     let skipInvalid: Bool
+    let limits: CampaignLimits
     let directory: URL
     var problems: [CampaignProblem] = []
     var omitted = 0
 
-    init(file: String, skipInvalid: Bool) {
+    init(file: String, skipInvalid: Bool, limits: CampaignLimits) {
         self.file = file
         self.skipInvalid = skipInvalid
+        self.limits = limits
         directory = URL(fileURLWithPath: file).deletingLastPathComponent()
     }
 
@@ -77,9 +84,19 @@ private struct Loading {
             omitted += 1
             return
         }
-        // A JSON key can hold anything; escaped so a key cannot forge lines of the report.
-        let safePlace = Self.escapingControls(place) == place ? place : MessageError.quoted(place)
-        problems.append(CampaignProblem(place: safePlace, message: Self.escapingControls(message), isInOtherFile: otherFile))
+        problems.append(Self.safeProblem(place, message, otherFile: otherFile))
+    }
+
+    /// A problem whose place and message cannot forge lines of the report: a JSON key or a
+    /// file name can hold anything, so control characters are escaped in both.
+    static func safeProblem(_ place: String, _ message: String, otherFile: Bool) -> CampaignProblem {
+        let safePlace = escapingControls(place) == place ? place : MessageError.quoted(place)
+        return CampaignProblem(place: safePlace, message: escapingControls(message), isInOtherFile: otherFile)
+    }
+
+    /// A limit problem at its field, naming the key that raises it in maild.conf.
+    mutating func add(_ violation: CampaignLimitViolation, prefix: String = "") {
+        add(violation.place, "\(prefix)\(violation.message) (\(violation.configurationKey) in maild's [limits])")
     }
 
     /// The file's bytes, or nil when it cannot be read. Not `FileManager.contents(atPath:)`:
@@ -92,6 +109,29 @@ private struct Loading {
             return try handle.readToEnd() ?? Data()
         } catch {
             return nil
+        }
+    }
+
+    enum BoundedRead {
+        case data(Data)
+        /// The file's size, or at least `maximum + 1` when it has none (a pipe, a device).
+        case tooLarge(size: Int)
+        case unreadable
+    }
+
+    /// At most `maximum` bytes of a file: a campaign naming a 4 GiB file, or /dev/zero, is
+    /// refused after reading one byte more than the limit, not after reading it whole.
+    static func readFile(atPath path: String, maximum: Int) -> BoundedRead {
+        guard let handle = FileHandle(forReadingAtPath: path) else { return .unreadable }
+        defer { try? handle.close() }
+        let attributes = try? FileManager.default.attributesOfItem(atPath: path)
+        let statedSize = (attributes?[.size] as? NSNumber)?.intValue ?? 0
+        if statedSize > maximum { return .tooLarge(size: statedSize) }
+        do {
+            let data = try handle.read(upToCount: maximum + 1) ?? Data()
+            return data.count > maximum ? .tooLarge(size: max(statedSize, data.count)) : .data(data)
+        } catch {
+            return .unreadable
         }
     }
 
@@ -141,6 +181,7 @@ private struct Loading {
         let from = mailbox(object["from"], place: "from", required: true)
         let replyTo = mailbox(object["reply_to"], place: "reply_to", required: false)
         let subject = requiredString(object, "subject", what: "a subject") ?? ""
+        if let violation = limits.templateViolation(size: subject.utf8.count, place: "subject") { add(violation) }
         let text = body(object, inline: "text", file: "text_file")
         let html = body(object, inline: "html", file: "html_file")
         if object["text"] == nil && object["text_file"] == nil && object["html"] == nil && object["html_file"] == nil {
@@ -251,14 +292,26 @@ private struct Loading {
         return CampaignMailbox(name: name, address: address)
     }
 
+    /// A template file, at most `limits.maximumTemplateSize` bytes after its byte order mark.
     mutating func readText(_ relative: String, place: String) -> String? {
         let url = resolve(relative)
-        guard let data = Self.readFile(atPath: url.path) else {
+        let data: Data
+        switch Self.readFile(atPath: url.path, maximum: limits.maximumTemplateSize + 3) {
+        case .data(let read):
+            data = read
+        case .tooLarge(let size):
+            if let violation = limits.templateViolation(size: size, place: place) { add(violation, prefix: "\(relative) is ") }
+            return nil
+        case .unreadable:
             add(place, "cannot read \(relative)" + (FileManager.default.fileExists(atPath: url.path) ? "" : ": no such file"))
             return nil
         }
         var bytes = Array(data)
         if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { bytes.removeFirst(3) }
+        if let violation = limits.templateViolation(size: bytes.count, place: place) {
+            add(violation, prefix: "\(relative) is ")
+            return nil
+        }
         guard let text = String(validating: bytes, as: UTF8.self) else {
             add(place, "\(relative) is not UTF-8; save it as UTF-8")
             return nil
@@ -275,7 +328,10 @@ private struct Loading {
             add(file, "set either \(inline) or \(file), not both")
             return nil
         }
-        if let text = optionalString(object[inline], place: inline) { return (text, nil) }
+        if let text = optionalString(object[inline], place: inline) {
+            if let violation = limits.templateViolation(size: text.utf8.count, place: inline) { add(violation) }
+            return (text, nil)
+        }
         if let path = optionalString(object[file], place: file) {
             return readText(path, place: file).map { ($0, path) }
         }
@@ -288,7 +344,13 @@ private struct Loading {
             add("attachments", "must be a list of {\"path\": ...} objects")
             return []
         }
+        if list.count > limits.maximumAttachments {
+            // Reported alone: reading thousands of files to list their problems helps nobody.
+            add(CampaignLimitViolation(.attachments, place: "attachments", actual: list.count, maximum: limits.maximumAttachments))
+            return []
+        }
         var result: [CampaignAttachment] = []
+        var total = 0
         for (index, item) in list.enumerated() {
             let place = "attachments[\(index)]"
             guard let object = item as? [String: Any] else {
@@ -314,12 +376,20 @@ private struct Loading {
                 add(place + ".filename", "control character \(MessageError.scalar(scalar)) at character \(offset + 1) is not allowed")
                 ok = false
             }
-            guard let data = Self.readFile(atPath: resolve(path).path) else {
+            // Never more than the total limit in memory: past it, files are only measured.
+            let remaining = max(0, limits.maximumTotalAttachmentSize - total)
+            switch Self.readFile(atPath: resolve(path).path, maximum: min(limits.maximumAttachmentSize, remaining)) {
+            case .unreadable:
                 add(place + ".path", "cannot read \(path)")
-                continue
+            case .tooLarge(let size):
+                total += size
+                if let violation = limits.attachmentViolation(size: size, index: index) { add(violation) }
+            case .data(let data):
+                total += data.count
+                if ok { result.append(CampaignAttachment(filename: filename, contentType: contentType, data: data)) }
             }
-            if ok { result.append(CampaignAttachment(filename: filename, contentType: contentType, data: data)) }
         }
+        if let violation = limits.totalAttachmentViolation(size: total) { add(violation) }
         return result
     }
 
@@ -508,7 +578,8 @@ private struct Loading {
             if skipInvalid {
                 tally.skippedCount += 1
                 if tally.skipped.count < CampaignLoader.maximumProblems {
-                    tally.skipped.append(CampaignProblem(place: place, message: message, isInOtherFile: otherFile))
+                    // Escaped like every other problem: the place quotes the CSV file's name.
+                    tally.skipped.append(Self.safeProblem(place, message, otherFile: otherFile))
                 }
             } else {
                 add(place, message, otherFile: otherFile)
@@ -565,6 +636,7 @@ private struct Loading {
             entries.append(RecipientSource.Inline(email: email, name: name, variables: variables))
         }
         if list.isEmpty { add("recipients", "the list is empty") }
+        if let violation = limits.recipientViolation(count: tally.accepted) { add(violation) }
         let all = keys.reduce(into: Set<String>()) { $0.formUnion($1) }
         tally.defined = keys.reduce(all) { $0.intersection($1) }
         for key in all.subtracting(tally.defined) {
@@ -629,6 +701,14 @@ private struct Loading {
                 }
                 let outcome = filter.check(email: record.fields[emailColumn], name: nameColumn.map { record.fields[$0] }, variables: [:])
                 tallyOutcome(outcome, place: place, otherFile: true, tally: &tally)
+                // Stopped at the first recipient too many: the rest of a list that cannot be
+                // sent as one job is not worth reading (and remembering) to the end.
+                if tally.accepted > limits.maximumRecipients {
+                    add("recipients_file", "\(path) has more than the \(CampaignLimitViolation.grouped(limits.maximumRecipients)) recipients a job may have: "
+                        + "line \(record.line) holds recipient \(CampaignLimitViolation.grouped(tally.accepted)) "
+                        + "(\(CampaignLimitViolation.Limit.recipients.rawValue) in maild's [limits]); split the list into several campaigns")
+                    break
+                }
             }
         } catch {
             let problem = CampaignLoader.problem(for: error, csv: path)

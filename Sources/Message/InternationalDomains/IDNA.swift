@@ -12,7 +12,8 @@ import Foundation
 ///   "--" in positions 3 and 4 and does not start with a combining mark (RFC 5891 4.2.3);
 /// - non-ASCII characters must be letters, combining marks or decimal digits (general categories
 ///   L*, Mn, Mc, Nd), which excludes spaces, punctuation, symbols and emoji;
-/// - an existing "xn--" label must decode and re-encode to itself.
+/// - an existing "xn--" label must decode to a U-label that obeys the rules above and
+///   re-encode to itself (`isValidALabel`).
 ///
 /// What is not done: the full UTS #46 mapping table (fullwidth ASCII, compatibility forms,
 /// deviation characters such as ß and ς are kept, not mapped), the exact RFC 5892 PVALID
@@ -74,16 +75,7 @@ public enum IDNA {
         }
 
         let unicode = text.lowercased().precomposedStringWithCanonicalMapping
-        let scalars = Array(unicode.unicodeScalars)
-        guard scalars.first != "-", scalars.last != "-" else {
-            throw AddressFailure(.labelStartsOrEndsWithHyphen(label: text), at: start)
-        }
-        if scalars.count >= 4 && scalars[2] == "-" && scalars[3] == "-" {
-            throw AddressFailure(.hyphensInThirdAndFourthPosition(label: text), at: start)
-        }
-        if let first = scalars.first, isCombiningMark(first) {
-            throw AddressFailure(.disallowedInInternationalDomain(first), at: start)
-        }
+        if let problem = uLabelProblem(unicode, label: text) { throw AddressFailure(problem, at: start) }
         let encoded: String
         do {
             encoded = "xn--" + (try Punycode.encode(unicode))
@@ -96,14 +88,38 @@ public enum IDNA {
         return encoded
     }
 
-    private static func isValidALabel(_ label: String) -> Bool {
+    /// Whether an "xn--" label is the A-label of a valid U-label (RFC 5891 5.4): it decodes,
+    /// the result obeys every rule a typed U-label must (`uLabelProblem`: no '-' at either end,
+    /// no "--" in positions 3 and 4, no leading combining mark, only letters, marks and
+    /// digits), and it encodes back to the same label. The round trip alone let through labels
+    /// whose U-label ends with '-', so the domain shown to people was no domain at all (found
+    /// by Tests/Fuzz, target address); this check no longer relies on its caller for that.
+    static func isValidALabel(_ label: String) -> Bool {
+        guard label.lowercased().hasPrefix("xn--") else { return false }
         let body = String(label.dropFirst(4))
         guard let decoded = try? Punycode.decode(body), decoded.unicodeScalars.contains(where: { !$0.isASCII }),
-              decoded.unicodeScalars.allSatisfy({ $0.isASCII ? $0.isASCIILetter || $0.isASCIIDigit || $0 == "-" : isAllowedInLabel($0) }),
-              let again = try? Punycode.encode(decoded.lowercased().precomposedStringWithCanonicalMapping) else {
+              decoded.unicodeScalars.allSatisfy({ $0.isASCII ? $0.isASCIILetter || $0.isASCIIDigit || $0 == "-" : isAllowedInLabel($0) }) else {
+            return false
+        }
+        // The round trip makes the decoded label its own lower-case NFC form (ASCII case
+        // aside, which A-labels ignore), so the rules see what toASCII would have seen.
+        let normalized = decoded.lowercased().precomposedStringWithCanonicalMapping
+        guard uLabelProblem(normalized, label: normalized) == nil, let again = try? Punycode.encode(normalized) else {
             return false
         }
         return again == body.lowercased()
+    }
+
+    /// The RFC 5891 4.2.3 rules on a lower-cased, NFC label that has non-ASCII characters.
+    /// `label` is the text the problem names.
+    private static func uLabelProblem(_ unicode: String, label: String) -> AddressProblem? {
+        let scalars = Array(unicode.unicodeScalars)
+        guard scalars.first != "-", scalars.last != "-" else { return .labelStartsOrEndsWithHyphen(label: label) }
+        if scalars.count >= 4 && scalars[2] == "-" && scalars[3] == "-" {
+            return .hyphensInThirdAndFourthPosition(label: label)
+        }
+        if let first = scalars.first, isCombiningMark(first) { return .disallowedInInternationalDomain(first) }
+        return nil
     }
 
     private static func isAllowedInLabel(_ scalar: Unicode.Scalar) -> Bool {

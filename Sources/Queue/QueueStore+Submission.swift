@@ -32,63 +32,69 @@ extension QueueStore {
     }
 
     /// Adds one chunk of recipients to a staging job in one transaction. Addresses already in
-    /// the job (same normalized form) are dropped and counted as duplicates.
+    /// the job (same normalized form), earlier in this chunk or in an earlier one, are dropped
+    /// and counted as duplicates (see `StagingAddresses`).
     @discardableResult
     public func appendRecipients(jobID: Int64, _ recipients: [NewRecipient], now: Date = Date()) throws -> AppendResult {
-        try write("adding recipients to job \(jobID)") { db in
-            guard let job = try jobRow(db, jobID) else { throw QueueError.jobNotFound(jobID: jobID) }
-            guard job.state == .staging else {
-                throw QueueError.invalidTransition(jobID: jobID, state: job.state, operation: "add recipients to")
-            }
-            let nowMillis = QueueTime.millis(now)
-            // One prepared statement, arguments bound without per-row allocation of records:
-            // a million rows insert in seconds.
-            let insert = try db.cachedStatement(sql: """
-                INSERT OR IGNORE INTO recipients
-                    (job_id, seq, address, normalized_address, domain, name, variables, state, last_text, updated_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """)
-            var seq = Int64(job.recipientCount)
-            var inserted = 0
-            var skipped = 0
-            // Bound through the C API: GRDB's StatementArguments allocate per row, which costs
-            // seconds over a million recipients.
-            let raw = insert.sqliteStatement
-            for recipient in recipients {
-                let next = seq + 1
-                sqlite3_reset(raw)
-                sqlite3_bind_int64(raw, 1, jobID)
-                sqlite3_bind_int64(raw, 2, next)
-                Self.bind(raw, 3, recipient.address)
-                Self.bind(raw, 4, recipient.normalizedAddress)
-                Self.bind(raw, 5, recipient.domain)
-                Self.bind(raw, 6, recipient.name)
-                Self.bind(raw, 7, recipient.variables)
-                Self.bind(raw, 8, recipient.skipReason == nil ? "pending" : "skipped")
-                Self.bind(raw, 9, recipient.skipReason)
-                sqlite3_bind_int64(raw, 10, nowMillis)
-                let code = sqlite3_step(raw)
-                guard code == SQLITE_DONE else {
-                    sqlite3_reset(raw)
-                    throw DatabaseError(resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(db.sqliteConnection)))
+        let keys = recipients.map { StagingAddresses.Key($0.normalizedAddress) }
+        var claimed: [StagingAddresses.Key] = []
+        do {
+            return try write("adding recipients to job \(jobID)") { db in
+                guard let job = try jobRow(db, jobID) else { throw QueueError.jobNotFound(jobID: jobID) }
+                guard job.state == .staging else {
+                    throw QueueError.invalidTransition(jobID: jobID, state: job.state, operation: "add recipients to")
                 }
-                if sqlite3_changes(db.sqliteConnection) > 0 {
-                    seq = next
+                let isNew = try stagingAddresses.insert(keys, jobID: jobID, db: db)
+                claimed = zip(keys, isNew).compactMap { $1 ? $0 : nil }
+                let nowMillis = QueueTime.millis(now)
+                let insert = try db.cachedStatement(sql: """
+                    INSERT INTO recipients
+                        (job_id, seq, address, normalized_address, domain, name, variables, state, last_text, updated_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """)
+                var seq = Int64(job.recipientCount)
+                var inserted = 0
+                var skipped = 0
+                // Bound through the C API: GRDB's StatementArguments allocate per row, which costs
+                // seconds over a million recipients.
+                let raw = insert.sqliteStatement
+                for (recipient, new) in zip(recipients, isNew) where new {
+                    seq += 1
+                    sqlite3_reset(raw)
+                    sqlite3_bind_int64(raw, 1, jobID)
+                    sqlite3_bind_int64(raw, 2, seq)
+                    Self.bind(raw, 3, recipient.address)
+                    Self.bind(raw, 4, recipient.normalizedAddress)
+                    Self.bind(raw, 5, recipient.domain)
+                    Self.bind(raw, 6, recipient.name)
+                    Self.bind(raw, 7, recipient.variables)
+                    Self.bind(raw, 8, recipient.skipReason == nil ? "pending" : "skipped")
+                    Self.bind(raw, 9, recipient.skipReason)
+                    sqlite3_bind_int64(raw, 10, nowMillis)
+                    let code = sqlite3_step(raw)
+                    guard code == SQLITE_DONE else {
+                        sqlite3_reset(raw)
+                        throw DatabaseError(resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(db.sqliteConnection)))
+                    }
                     inserted += 1
                     if recipient.skipReason != nil { skipped += 1 }
                 }
+                sqlite3_reset(raw)
+                sqlite3_clear_bindings(raw)
+                let duplicates = recipients.count - inserted
+                try db.execute(
+                    sql: """
+                        UPDATE jobs SET recipient_count = recipient_count + ?, duplicate_count = duplicate_count + ?,
+                                        skipped_count = skipped_count + ?, updated_at = ?
+                        WHERE id = ?
+                        """,
+                    arguments: [inserted, duplicates, skipped, nowMillis, jobID])
+                return AppendResult(inserted: inserted, duplicates: duplicates)
             }
-            sqlite3_reset(raw)
-            sqlite3_clear_bindings(raw)
-            let duplicates = recipients.count - inserted
-            try db.execute(
-                sql: """
-                    UPDATE jobs SET recipient_count = recipient_count + ?, duplicate_count = duplicate_count + ?,
-                                    skipped_count = skipped_count + ?, updated_at = ?
-                    WHERE id = ?
-                    """,
-                arguments: [inserted, duplicates, skipped, nowMillis, jobID])
-            return AppendResult(inserted: inserted, duplicates: duplicates)
+        } catch {
+            // Nothing of this chunk was stored: its addresses are not in the job.
+            stagingAddresses.remove(claimed, jobID: jobID)
+            throw error
         }
     }
 
@@ -102,7 +108,8 @@ extension QueueStore {
                 throw QueueError.invalidTransition(jobID: jobID, state: job.state, operation: "commit")
             }
             let nowMillis = QueueTime.millis(now)
-            // Driven by the (small) suppression list, each entry a lookup in UNIQUE(job_id, normalized_address).
+            // One pass over the job's pending rows, each address looked up in the suppression
+            // list's primary key.
             try db.execute(
                 sql: """
                     UPDATE recipients SET state = 'skipped', last_text = 'suppressed: ' || (
@@ -117,7 +124,9 @@ extension QueueStore {
             try db.execute(
                 sql: "UPDATE jobs SET state = ?, skipped_count = skipped_count + ?, updated_at = ? WHERE id = ?",
                 arguments: [state.rawValue, suppressed, nowMillis, jobID])
-            return try visibleJob(db, jobID)
+            let committed = try visibleJob(db, jobID)
+            stagingAddresses.forget(jobID: jobID)
+            return committed
         }
     }
 
@@ -129,6 +138,7 @@ extension QueueStore {
                 throw QueueError.invalidTransition(jobID: jobID, state: job.state, operation: "abandon the submission of")
             }
             try deleteStaging(db, jobIDs: [jobID])
+            stagingAddresses.forget(jobID: jobID)
         }
     }
 
@@ -138,6 +148,7 @@ extension QueueStore {
         try write("discarding unfinished submissions") { db in
             let ids = try Int64.fetchAll(db, sql: "SELECT id FROM jobs WHERE state = 'staging' ORDER BY id")
             try deleteStaging(db, jobIDs: ids)
+            for id in ids { stagingAddresses.forget(jobID: id) }
             return ids
         }
     }

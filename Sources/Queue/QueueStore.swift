@@ -14,6 +14,8 @@ public final class QueueStore: Sendable {
     public let busyTimeout: TimeInterval
     let pool: DatabasePool
     private let committedTransactions = Mutex<Int>(0)
+    /// Duplicate detection for jobs being uploaded.
+    let stagingAddresses = StagingAddresses()
 
     /// Opens the queue at `path`, creating it if missing, and upgrades its schema.
     ///

@@ -47,40 +47,46 @@ extension QueueStore {
                 let isNew = try stagingAddresses.insert(keys, jobID: jobID, db: db)
                 claimed = zip(keys, isNew).compactMap { $1 ? $0 : nil }
                 let nowMillis = QueueTime.millis(now)
-                let insert = try db.cachedStatement(sql: """
-                    INSERT INTO recipients
-                        (job_id, seq, address, normalized_address, domain, name, variables, state, last_text, updated_at)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """)
+                let fresh = zip(recipients, isNew).compactMap { $1 ? $0 : nil }
                 var seq = Int64(job.recipientCount)
-                var inserted = 0
-                var skipped = 0
-                // Bound through the C API: GRDB's StatementArguments allocate per row, which costs
-                // seconds over a million recipients.
-                let raw = insert.sqliteStatement
-                for (recipient, new) in zip(recipients, isNew) where new {
-                    seq += 1
+                // Many rows per statement: each execution of an INSERT evaluates the table's
+                // CHECK (state IN (...)) by building a small temporary index first, which cost
+                // more than the row itself when rows went one per execution.
+                var next = fresh[...]
+                while !next.isEmpty {
+                    let rows = next.count >= Self.rowsPerInsert ? Self.rowsPerInsert : 1
+                    let statement = try db.cachedStatement(sql: rows == 1 ? Self.insertOneSQL : Self.insertManySQL)
+                    let raw = statement.sqliteStatement
                     sqlite3_reset(raw)
-                    sqlite3_bind_int64(raw, 1, jobID)
-                    sqlite3_bind_int64(raw, 2, seq)
-                    Self.bind(raw, 3, recipient.address)
-                    Self.bind(raw, 4, recipient.normalizedAddress)
-                    Self.bind(raw, 5, recipient.domain)
-                    Self.bind(raw, 6, recipient.name)
-                    Self.bind(raw, 7, recipient.variables)
-                    Self.bind(raw, 8, recipient.skipReason == nil ? "pending" : "skipped")
-                    Self.bind(raw, 9, recipient.skipReason)
-                    sqlite3_bind_int64(raw, 10, nowMillis)
+                    var parameter: Int32 = 1
+                    for recipient in next.prefix(rows) {
+                        seq += 1
+                        sqlite3_bind_int64(raw, parameter, jobID)
+                        sqlite3_bind_int64(raw, parameter + 1, seq)
+                        Self.bind(raw, parameter + 2, recipient.address)
+                        Self.bind(raw, parameter + 3, recipient.normalizedAddress)
+                        Self.bind(raw, parameter + 4, recipient.domain)
+                        Self.bind(raw, parameter + 5, recipient.name)
+                        Self.bind(raw, parameter + 6, recipient.variables)
+                        Self.bind(raw, parameter + 7, recipient.skipReason == nil ? "pending" : "skipped")
+                        Self.bind(raw, parameter + 8, recipient.skipReason)
+                        sqlite3_bind_int64(raw, parameter + 9, nowMillis)
+                        parameter += 10
+                    }
+                    // Bound through the C API: GRDB's StatementArguments allocate per row, which
+                    // costs seconds over a million recipients.
                     let code = sqlite3_step(raw)
                     guard code == SQLITE_DONE else {
+                        let message = String(cString: sqlite3_errmsg(db.sqliteConnection))
                         sqlite3_reset(raw)
-                        throw DatabaseError(resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(db.sqliteConnection)))
+                        throw DatabaseError(resultCode: ResultCode(rawValue: code), message: message)
                     }
-                    inserted += 1
-                    if recipient.skipReason != nil { skipped += 1 }
+                    sqlite3_reset(raw)
+                    sqlite3_clear_bindings(raw)
+                    next = next.dropFirst(rows)
                 }
-                sqlite3_reset(raw)
-                sqlite3_clear_bindings(raw)
+                let inserted = fresh.count
+                let skipped = fresh.count { $0.skipReason != nil }
                 let duplicates = recipients.count - inserted
                 try db.execute(
                     sql: """
@@ -151,6 +157,19 @@ extension QueueStore {
             for id in ids { stagingAddresses.forget(jobID: id) }
             return ids
         }
+    }
+
+    static let rowsPerInsert = 64
+    static let insertOneSQL = insertSQL(rows: 1)
+    static let insertManySQL = insertSQL(rows: rowsPerInsert)
+
+    static func insertSQL(rows: Int) -> String {
+        let values = Array(repeating: "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", count: rows).joined(separator: ", ")
+        return """
+            INSERT INTO recipients
+                (job_id, seq, address, normalized_address, domain, name, variables, state, last_text, updated_at)
+            VALUES \(values)
+            """
     }
 
     /// SQLITE_TRANSIENT: SQLite copies the bytes, so the Swift string may go away after the call.

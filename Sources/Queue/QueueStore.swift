@@ -31,6 +31,12 @@ public final class QueueStore: Sendable {
         // A second maild, a backup or an sqlite3 shell may hold the lock for a moment.
         configuration.busyMode = .timeout(busyTimeout)
         configuration.foreignKeysEnabled = true
+        configuration.prepareDatabase { db in
+            // Checkpoints run inside the commit that crosses the threshold and end with an
+            // fdatasync; at SQLite's default (1,000 pages) a million-recipient upload paid 150
+            // of them in its critical path. 8,000 pages (32 MiB of WAL) makes it 20.
+            try db.execute(sql: "PRAGMA wal_autocheckpoint = 8000")
+        }
         do {
             // DatabasePool switches to WAL and sets synchronous=NORMAL: a commit is durable once
             // it is in the WAL, which survives a process crash; only a power loss may lose the

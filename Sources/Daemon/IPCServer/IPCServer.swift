@@ -130,14 +130,23 @@ public final class IPCServer: Sendable {
                         Task(executorPreference: ControlPlaneExecutor.shared) { await self.handler.connectionClosed(client) }
                     }
                 }
-                for try await buffer in inbound {
-                    let keepOpen = await handleFrame(buffer, session: &session, connectionID: connectionID, writer: writer)
-                    if !keepOpen { return }
-                    if session.client != nil, let deadline = helloDeadline {
-                        deadline.cancel()
-                        helloDeadline = nil
+                var chunkInFlight: Task<Bool, Never>?
+                do {
+                    for try await buffer in inbound {
+                        let keepOpen = await handleFrame(buffer, session: &session, connectionID: connectionID, writer: writer,
+                                                         chunkInFlight: &chunkInFlight)
+                        if !keepOpen { break }
+                        if session.client != nil, let deadline = helloDeadline {
+                            deadline.cancel()
+                            helloDeadline = nil
+                        }
                     }
+                } catch {
+                    _ = await chunkInFlight?.value
+                    throw error
                 }
+                // The last chunk's answer is written before the connection's cleanup runs.
+                _ = await chunkInFlight?.value
             }
         } catch {
             logger.debug("IPC connection ended", metadata: ["error": "\(error)"])
@@ -150,7 +159,12 @@ public final class IPCServer: Sendable {
     }
 
     /// Returns false when the connection must close.
-    private func handleFrame(_ buffer: ByteBuffer, session: inout ConnectionSession, connectionID: UInt64, writer: FrameWriter) async -> Bool {
+    ///
+    /// Chunks of an upload are pipelined: chunk N+1 is decoded and checked while chunk N is
+    /// being stored (`chunkInFlight`); storage and answers keep the order of arrival, and any
+    /// other request waits until the chunk in flight is answered.
+    private func handleFrame(_ buffer: ByteBuffer, session: inout ConnectionSession, connectionID: UInt64, writer: FrameWriter,
+                             chunkInFlight: inout Task<Bool, Never>?) async -> Bool {
         let frame: RequestFrame
         do {
             // Chunks of a large submit take the fast reader; everything else, and any chunk it
@@ -188,6 +202,20 @@ public final class IPCServer: Sendable {
             session.client = ClientContext(connectionID: connectionID, peer: session.peer, role: role)
             let reply = HelloReply(server: "maild", uid: session.peer.uid, admin: role == .admin)
             return (try? await writer.write(ResponseFrame(id: frame.id, response: .hello(reply)))) != nil
+        }
+        if case .submitChunk(let chunk) = frame.request {
+            let prepared = handler.prepareChunk(chunk, from: client)
+            if let previous = chunkInFlight, await !previous.value { return false }
+            let handler = self.handler, id = frame.id
+            chunkInFlight = Task(executorPreference: ControlPlaneExecutor.shared) {
+                let response = await handler.storeChunk(prepared, from: client)
+                return (try? await writer.write(ResponseFrame(id: id, response: response))) != nil
+            }
+            return true
+        }
+        if let previous = chunkInFlight {
+            chunkInFlight = nil
+            if await !previous.value { return false }
         }
         let response: IPCResponse
         switch frame.request {

@@ -189,14 +189,52 @@ public final class JobService: IPCRequestHandling {
     }
 
     private func submitChunk(_ chunk: SubmitChunk, from client: ClientContext) async throws -> IPCResponse {
-        try requireOpenSubmission(chunk.jobID, client)
-        guard chunk.recipients.count <= IPCLimits.maximumRecipientsPerChunk else {
-            throw IPCFailure(.limitExceeded, "a chunk may hold at most \(IPCLimits.maximumRecipientsPerChunk) recipients, this one has \(chunk.recipients.count)")
+        await storeChunk(prepareChunk(chunk, from: client), from: client)
+    }
+
+    /// Checks and converts a chunk: no storage, so the server may run it while the previous
+    /// chunk of the same upload is being stored.
+    public func prepareChunk(_ chunk: SubmitChunk, from client: ClientContext) -> PreparedChunk {
+        do {
+            try requireOpenSubmission(chunk.jobID, client)
+            guard chunk.recipients.count <= IPCLimits.maximumRecipientsPerChunk else {
+                throw IPCFailure(.limitExceeded, "a chunk may hold at most \(IPCLimits.maximumRecipientsPerChunk) recipients, this one has \(chunk.recipients.count)")
+            }
+        } catch {
+            return PreparedChunk(jobID: chunk.jobID, recipients: [], failure: (error as? IPCFailure) ?? IPCFailure(.internalError, "\(error)"),
+                                 discardsUpload: false)
         }
-        try await countRecipients(chunk, from: client)
-        let recipients = CampaignWire.newRecipients(chunk.recipients)
-        let result = try await store.run { try $0.appendRecipients(jobID: chunk.jobID, recipients) }
-        return .chunkAccepted(ChunkAccepted(inserted: result.inserted, duplicates: result.duplicates))
+        if let overLimit = countRecipients(chunk, from: client) {
+            return PreparedChunk(jobID: chunk.jobID, recipients: [], failure: overLimit, discardsUpload: true)
+        }
+        return PreparedChunk(jobID: chunk.jobID, recipients: CampaignWire.newRecipients(chunk.recipients), failure: nil, discardsUpload: false)
+    }
+
+    /// Stores a prepared chunk (or answers its refusal), in the order the chunks arrived.
+    public func storeChunk(_ prepared: PreparedChunk, from client: ClientContext) async -> IPCResponse {
+        if let failure = prepared.failure {
+            if prepared.discardsUpload {
+                openSubmissions.withLock { $0[client.connectionID]?[prepared.jobID] = nil }
+                do {
+                    try await store.run { try $0.abandonSubmission(jobID: prepared.jobID) }
+                } catch {
+                    logger.error("could not discard a refused upload", metadata: ["job_id": "\(prepared.jobID)", "error": "\(error)"])
+                }
+                logger.notice("upload refused: over max_recipients; discarded", metadata: ["job_id": "\(prepared.jobID)", "uid": "\(client.peer.uid)"])
+            }
+            return .error(failure)
+        }
+        do {
+            let recipients = prepared.recipients
+            let result = try await store.run { try $0.appendRecipients(jobID: prepared.jobID, recipients) }
+            return .chunkAccepted(ChunkAccepted(inserted: result.inserted, duplicates: result.duplicates))
+        } catch let error as QueueError {
+            logger.error("queue error while serving submit_chunk", metadata: ["error": "\(error)"])
+            return .error(IPCFailure(.unavailable, "maild could not complete submit_chunk: \(error)"))
+        } catch {
+            logger.error("error while serving submit_chunk", metadata: ["error": "\(error)"])
+            return .error(IPCFailure(.internalError, "maild could not complete submit_chunk: \(error)"))
+        }
     }
 
     private func submitCommit(_ commit: SubmitCommit, from client: ClientContext) async throws -> IPCResponse {
@@ -210,9 +248,10 @@ public final class JobService: IPCRequestHandling {
         return .job(try await freshStatus(record.id))
     }
 
-    /// Adds the chunk to the job's running count; past `max_recipients` the staging job is
-    /// discarded before the chunk is stored, so the refusal leaves nothing behind.
-    private func countRecipients(_ chunk: SubmitChunk, from client: ClientContext) async throws {
+    /// Adds the chunk to the job's running count; past `max_recipients` the answer is the
+    /// refusal, and `storeChunk` discards the staging job before anything more is stored, so the
+    /// refusal leaves nothing behind.
+    private func countRecipients(_ chunk: SubmitChunk, from client: ClientContext) -> IPCFailure? {
         let received = openSubmissions.withLock { open -> Int in
             let total = (open[client.connectionID]?[chunk.jobID] ?? 0) + chunk.recipients.count
             open[client.connectionID]?[chunk.jobID] = total
@@ -221,12 +260,9 @@ public final class JobService: IPCRequestHandling {
         let configuration = settings.current.configuration
         do {
             try SubmissionLimits.checkRecipients(received, jobID: chunk.jobID, limits: configuration.limits, configurationPath: configuration.path)
+            return nil
         } catch {
-            openSubmissions.withLock { $0[client.connectionID]?[chunk.jobID] = nil }
-            try await store.run { try $0.abandonSubmission(jobID: chunk.jobID) }
-            logger.notice("upload refused: over max_recipients; discarded",
-                          metadata: ["job_id": "\(chunk.jobID)", "uid": "\(client.peer.uid)", "recipients": "\(received)"])
-            throw error
+            return error
         }
     }
 

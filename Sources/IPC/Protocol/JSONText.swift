@@ -6,6 +6,17 @@ public enum JSONText {
     /// `value` as a JSON string literal, quotes included.
     public static func appendString(_ value: String, to output: inout [UInt8]) {
         output.append(0x22)
+        // Nearly every string needs no escape: copied in one go.
+        var text = value
+        let plain = text.withUTF8 { bytes in
+            guard !bytes.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C }) else { return false }
+            output.append(contentsOf: bytes)
+            return true
+        }
+        if plain {
+            output.append(0x22)
+            return
+        }
         for byte in value.utf8 {
             switch byte {
             case 0x22: output.append(contentsOf: [0x5C, 0x22])

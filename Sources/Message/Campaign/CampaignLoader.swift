@@ -17,6 +17,10 @@ public struct CampaignLoader: Sendable {
     public var limits: CampaignLimits
     /// Problems kept for the report; more are counted (see `CampaignValidationError.omitted`).
     public static let maximumProblems = 1000
+    /// When false, a recipient CSV file's header is checked but its rows are not read: the
+    /// caller streams and checks them itself (mailctl runs the full check beside the upload
+    /// of a large list and commits only if it passes). Counts in the result are then zero.
+    public var readsRecipientRows = true
 
     public init(skipInvalid: Bool = false, limits: CampaignLimits = .standard) {
         self.skipInvalid = skipInvalid
@@ -31,7 +35,7 @@ public struct CampaignLoader: Sendable {
     static let computedVariables = ["first_name_or_email", "domain", "campaign", "unsubscribe_url", "token"]
 
     public func load(path: String) throws(CampaignValidationError) -> LoadedCampaign {
-        var loading = Loading(file: path, skipInvalid: skipInvalid, limits: limits)
+        var loading = Loading(file: path, skipInvalid: skipInvalid, limits: limits, readsRecipientRows: readsRecipientRows)
         return try loading.run()
     }
 
@@ -68,14 +72,16 @@ private struct Loading {
     let file: String
     let skipInvalid: Bool
     let limits: CampaignLimits
+    let readsRecipientRows: Bool
     let directory: URL
     var problems: [CampaignProblem] = []
     var omitted = 0
 
-    init(file: String, skipInvalid: Bool, limits: CampaignLimits) {
+    init(file: String, skipInvalid: Bool, limits: CampaignLimits, readsRecipientRows: Bool) {
         self.file = file
         self.skipInvalid = skipInvalid
         self.limits = limits
+        self.readsRecipientRows = readsRecipientRows
         directory = URL(fileURLWithPath: file).deletingLastPathComponent()
     }
 
@@ -692,7 +698,7 @@ private struct Loading {
         var filter = RecipientFilter()
         var rows = 0
         do {
-            while let record = try reader.next() {
+            while readsRecipientRows, let record = try reader.next() {
                 rows += 1
                 let place = "\(path):\(record.line)"
                 guard record.fields.count == columns.count else {
@@ -714,7 +720,7 @@ private struct Loading {
             let problem = CampaignLoader.problem(for: error, csv: path)
             add(problem.place, problem.message, otherFile: true)
         }
-        if rows == 0 { add(path, "the recipient list has a header row but no recipients", otherFile: true) }
+        if rows == 0 && readsRecipientRows { add(path, "the recipient list has a header row but no recipients", otherFile: true) }
         tally.defined = Set(columns.enumerated().filter { $0.offset != emailColumn && $0.offset != nameColumn }.map(\.element))
         return ok ? .csv(layout) : nil
     }

@@ -15,10 +15,17 @@ public struct LoadedCampaign: Sendable {
     let skipInvalid: Bool
     let file: String
 
+    /// The recipients come from a CSV file (streamed), not from the campaign file itself.
+    public var readsRecipientFile: Bool {
+        if case .csv = source { return true }
+        return false
+    }
+
     /// Recipients in list order, streamed from the CSV file when there is one: each call starts
     /// from the beginning.
     public func makeRecipientIterator() throws(CampaignValidationError) -> RecipientIterator {
-        try RecipientIterator(source: source, skipInvalid: skipInvalid, file: file)
+        try RecipientIterator(source: source, skipInvalid: skipInvalid, file: file,
+                              expected: recipientCount + duplicateCount + skippedCount)
     }
 }
 
@@ -55,7 +62,7 @@ enum RecipientSource: Sendable {
 /// Duplicates are dropped, invalid recipients skipped when the campaign was loaded with
 /// `skipInvalid`; otherwise an invalid one (the file changed since it was validated) throws.
 public struct RecipientIterator {
-    private var filter = RecipientFilter()
+    private var filter: RecipientFilter
     private var inline: [RecipientSource.Inline] = []
     private var inlineIndex = 0
     private var reader: RecipientCSVReader?
@@ -63,7 +70,8 @@ public struct RecipientIterator {
     private let skipInvalid: Bool
     private let file: String
 
-    init(source: RecipientSource, skipInvalid: Bool, file: String) throws(CampaignValidationError) {
+    init(source: RecipientSource, skipInvalid: Bool, file: String, expected: Int = 0) throws(CampaignValidationError) {
+        filter = RecipientFilter(expected: expected)
         self.skipInvalid = skipInvalid
         self.file = file
         switch source {

@@ -29,50 +29,77 @@ struct SubmitCommand: AsyncParsableCommand {
 
     static let chunksInFlight = 3
 
+    /// The whole campaign checked again with every row of its list, on another thread: every
+    /// problem is listed (as a check before the upload would) and the counts are exact.
+    static func checkInFull(_ path: String, skipInvalid: Bool) -> Task<Result<LoadedCampaign, CampaignValidationError>, Never> {
+        Task.detached {
+            Result { () throws(CampaignValidationError) -> LoadedCampaign in try CampaignLoader(skipInvalid: skipInvalid).load(path: path) }
+        }
+    }
+
     func run() async throws {
-        let loaded: LoadedCampaign
+        let quick: LoadedCampaign
         var recipients: RecipientIterator
         do {
-            loaded = try CampaignLoader(skipInvalid: skipInvalid).load(path: campaign)
-            recipients = try loaded.makeRecipientIterator()
+            // The spec, the files it names and the CSV header now; the rows of a CSV list are
+            // checked in full beside the upload (below), which is committed only if they pass.
+            var loader = CampaignLoader(skipInvalid: skipInvalid)
+            loader.readsRecipientRows = false
+            quick = try loader.load(path: campaign)
+            recipients = try quick.makeRecipientIterator()
         } catch {
             printError(error.description)
             throw ExitCode(1)
         }
-        for skipped in loaded.skipped { printError("mailctl: skipped \(skipped)") }
-        let spec = try IPCProtocol.makeEncoder().encode(loaded.spec)
+        let fullCheck = quick.readsRecipientFile ? Self.checkInFull(campaign, skipInvalid: skipInvalid) : nil
+        let spec = try IPCProtocol.makeEncoder().encode(quick.spec)
         let key = idempotencyKey ?? UUID().uuidString
-        let status: JobStatus = try await daemon.withDaemon { client in
+        let outcome: (status: JobStatus, loaded: LoadedCampaign) = try await daemon.withDaemon { client in
             let started = try await client.call(.submitBegin(SubmitBegin(spec: spec, idempotencyKey: key)))
             guard case .submitStarted(let start) = started else {
                 throw IPCError.unexpectedResponse(expected: "submit_started", received: started.type)
             }
             if start.replay {
+                fullCheck?.cancel()
                 printError("mailctl: idempotency key \(key) was already used: job \(start.jobID) exists, nothing uploaded again")
-                return try await client.call(.status(JobReference(jobID: start.jobID))).job()
+                return (try await client.call(.status(JobReference(jobID: start.jobID))).job(), quick)
             }
             // A few chunks in flight: mailctl reads and encodes the next one while maild
             // stores the previous, instead of each waiting for the other.
             var inFlight: [UInt64] = []
+            func abandon(_ problem: String) async throws -> Never {
+                for id in inFlight { _ = try? await client.response(to: id) }
+                _ = try? await client.call(.submitAbort(JobReference(jobID: start.jobID)))
+                printError(problem)
+                throw ExitCode(1)
+            }
             while true {
                 let chunk: [CampaignRecipient]
                 do {
                     chunk = try recipients.next(upTo: IPCLimits.recipientsPerChunk)
                 } catch {
-                    for id in inFlight { _ = try? await client.response(to: id) }
-                    _ = try? await client.call(.submitAbort(JobReference(jobID: start.jobID)))
-                    printError("\(error)")
-                    throw ExitCode(1)
+                    // The full check has the whole list of problems, not just this first one.
+                    if case .failure(let everything)? = await fullCheck?.value { try await abandon(everything.description) }
+                    try await abandon("\(error)")
                 }
                 if chunk.isEmpty { break }
                 let wire = chunk.map { WireRecipient(address: $0.address, name: $0.name, variables: $0.variables) }
                 inFlight.append(try await client.sendChunk(jobID: start.jobID, recipients: wire))
                 if inFlight.count >= Self.chunksInFlight { _ = try await client.response(to: inFlight.removeFirst()) }
             }
+            var loaded = quick
+            switch await fullCheck?.value {
+            case .failure(let problems)?: try await abandon(problems.description)
+            case .success(let checked)?: loaded = checked
+            case nil: break
+            }
             for id in inFlight { _ = try await client.response(to: id) }
-            return try await client.call(.submitCommit(SubmitCommit(
+            let status = try await client.call(.submitCommit(SubmitCommit(
                 jobID: start.jobID, duplicatesRemovedByClient: loaded.duplicateCount, skippedByClient: loaded.skippedCount))).job()
+            return (status, loaded)
         }
+        let (status, loaded) = outcome
+        for skipped in loaded.skipped { printError("mailctl: skipped \(skipped)") }
         if json, !watch {
             writeOut(encodeJSONLine(status))
         } else if !json {

@@ -1,6 +1,7 @@
 import Foundation
 import IPC
 import Logging
+import NIOPosix
 import Queue
 import ServiceLifecycle
 import UnixSignals
@@ -55,6 +56,11 @@ public final class MailDaemon: Sendable {
         let server = IPCServer(listener: listener, handler: jobs,
                                authorization: Authorization(adminGroup: configuration.adminGroup, clientGroup: configuration.clientGroup),
                                maximumClients: configuration.maximumClients, logger: logger)
+        // Event loops need descriptors (epoll, eventfd, timerfd) and NIO stops the process if
+        // it cannot get them: both groups are created now, not at the first SMTP connection,
+        // which may come when every descriptor is taken.
+        _ = MultiThreadedEventLoopGroup.singleton.next()
+        _ = ControlPlaneExecutor.shared.eventLoop
         let serverTask = try await server.start()
         let status = StatusReporter(store: store, engine: engine, notifier: notifier)
         notifier.ready(status: await status.line())

@@ -42,10 +42,11 @@ struct LimitsTests {
         #expect((commit["body"] as? [String: Any])?["code"] as? String == "invalid_state", "\(commit)")
         #expect(try await Self.rowCounts(harness) == [0, 0], "the staging job and its 80 recipients are gone")
 
-        // mailctl: its own limit is a million, so the daemon's answer is what the user sees.
+        // mailctl learns the daemon's limits at hello and refuses at the line that crosses it.
         let over = try await harness.mailctl(["submit", try harness.writeCampaign(count: 101, name: "over")])
         #expect(over.status == 1)
-        #expect(over.standardError.contains("101 recipients, more than the 100 a job may have (max_recipients in [limits] of \(path))"), "\(over.standardError)")
+        #expect(over.standardError.contains("over.csv has more than the 100 recipients a job may have: line 102 holds recipient 101 (max_recipients in maild's [limits])"),
+                "\(over.standardError)")
         #expect(try await Self.rowCounts(harness) == [0, 0])
 
         let exact = try await harness.mailctl(["submit", try harness.writeCampaign(count: 100, sendAt: "2099-01-01T00:00:00Z", name: "exact")])
@@ -61,11 +62,13 @@ struct LimitsTests {
         let path = harness.configurationPath
         let suffix = " in [limits] of \(path))"
 
+        // mailctl checks the daemon's configured limits (told at hello) before uploading.
+        let local = " in maild's [limits])"
         let cases: [(attachments: [Int], text: Int, expected: String)] = [
-            ([1500], 10, "campaign refused: attachments[0]: 1.5 KiB, larger than the 1 KiB limit for one attachment (max_attachment_size" + suffix),
-            ([1000, 1000], 10, "campaign refused: attachments: 2.0 KiB of attachments in all, more than the 1.5 KiB limit (max_total_attachment_size" + suffix),
-            ([10, 10, 10], 10, "campaign refused: attachments: 3 attachments, more than the 2 a campaign may have (max_attachments" + suffix),
-            ([], 2048, "campaign refused: text: 2 KiB, larger than the 1 KiB limit for one template (max_template_size" + suffix),
+            ([1500], 10, "c0.json: attachments[0]: 1.5 KiB, larger than the 1 KiB limit for one attachment (max_attachment_size" + local),
+            ([1000, 1000], 10, "c1.json: attachments: 2.0 KiB of attachments in all, more than the 1.5 KiB limit (max_total_attachment_size" + local),
+            ([10, 10, 10], 10, "c2.json: attachments: 3 attachments, more than the 2 a campaign may have (max_attachments" + local),
+            ([], 2048, "c3.json: text: 2 KiB, larger than the 1 KiB limit for one template (max_template_size" + local),
         ]
         for (index, testCase) in cases.enumerated() {
             let campaign = try Self.writeCampaign(harness, name: "c\(index)", attachments: testCase.attachments, textSize: testCase.text)
@@ -75,7 +78,7 @@ struct LimitsTests {
         }
         #expect(try await Self.rowCounts(harness) == [0, 0], "no job was created for a refused spec")
 
-        // A raw client sending the spec directly gets the same answer.
+        // A raw client sending the spec directly is refused by maild itself.
         let client = try RawIPCClient(socketPath: harness.socketPath)
         defer { client.close() }
         _ = try client.call(#"{"id":1,"type":"hello","body":{"protocol_version":1,"client":"limits"}}"#)

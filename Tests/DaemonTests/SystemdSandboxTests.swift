@@ -45,7 +45,8 @@ struct SystemdSandboxTests {
             if calls.count > 30 { break }
             try await Task.sleep(for: .milliseconds(100))
         }
-        #expect(calls.count > 30, "strace saw only \(calls.sorted())")
+        let size = (try? FileManager.default.attributesOfItem(atPath: trace.path)[.size] as? Int) ?? nil
+        #expect(calls.count > 30, "strace saw only \(calls.sorted()) (trace: \(size.map { "\($0) bytes" } ?? "missing"), strace exit \(process.terminationStatus)); log:\n\(harness.daemonLog.suffix(3000))")
         let outside = calls.subtracting(allowed).subtracting(Self.toleratedOutsideFilter.keys).sorted()
         #expect(outside.isEmpty, "maild made system calls maild.service's SystemCallFilter= refuses: \(outside)")
 

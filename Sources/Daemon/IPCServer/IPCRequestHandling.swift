@@ -19,6 +19,8 @@ public protocol IPCRequestHandling: Sendable {
     func storeChunk(_ prepared: PreparedChunk, from client: ClientContext) async -> IPCResponse
     /// Streams a job's status through `emit` until it finishes; returns the final answer.
     func watch(jobID: Int64, from client: ClientContext, emit: @Sendable (JobStatus) async throws -> Void) async -> IPCResponse
+    /// The `[limits]` in force, told to every client at hello.
+    func limits() -> WireLimits
     /// The connection ended: anything it left half done (an open submission) is undone.
     func connectionClosed(_ client: ClientContext) async
 }

@@ -200,7 +200,7 @@ public final class IPCServer: Sendable {
                 return false
             }
             session.client = ClientContext(connectionID: connectionID, peer: session.peer, role: role)
-            let reply = HelloReply(server: "maild", uid: session.peer.uid, admin: role == .admin)
+            let reply = HelloReply(server: "maild", uid: session.peer.uid, admin: role == .admin, limits: handler.limits())
             return (try? await writer.write(ResponseFrame(id: frame.id, response: .hello(reply)))) != nil
         }
         if case .submitChunk(let chunk) = frame.request {

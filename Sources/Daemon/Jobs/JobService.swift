@@ -192,6 +192,13 @@ public final class JobService: IPCRequestHandling {
         await storeChunk(prepareChunk(chunk, from: client), from: client)
     }
 
+    public func limits() -> WireLimits {
+        let limits = settings.current.configuration.limits
+        return WireLimits(maxRecipients: limits.maximumRecipients, maxAttachments: limits.maximumAttachments,
+                          maxAttachmentSize: limits.maximumAttachmentSize, maxTotalAttachmentSize: limits.maximumTotalAttachmentSize,
+                          maxTemplateSize: limits.maximumTemplateSize)
+    }
+
     /// Checks and converts a chunk: no storage, so the server may run it while the previous
     /// chunk of the same upload is being stored.
     public func prepareChunk(_ chunk: SubmitChunk, from client: ClientContext) -> PreparedChunk {

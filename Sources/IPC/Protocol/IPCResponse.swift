@@ -39,12 +39,33 @@ public struct HelloReply: Codable, Sendable, Equatable {
     /// Who the daemon thinks the client is (from SO_PEERCRED), and whether it is an admin.
     public var uid: UInt32
     public var admin: Bool
+    /// The daemon's configured `[limits]`, so mailctl refuses a campaign at the same values
+    /// maild would (absent from daemons older than this field: mailctl uses the defaults).
+    public var limits: WireLimits?
 
-    public init(protocolVersion: Int = IPCProtocol.version, server: String, uid: UInt32, admin: Bool) {
+    public init(protocolVersion: Int = IPCProtocol.version, server: String, uid: UInt32, admin: Bool, limits: WireLimits? = nil) {
         self.protocolVersion = protocolVersion
         self.server = server
         self.uid = uid
         self.admin = admin
+        self.limits = limits
+    }
+}
+
+/// maild.conf's `[limits]`, as hello carries them.
+public struct WireLimits: Codable, Sendable, Equatable {
+    public var maxRecipients: Int
+    public var maxAttachments: Int
+    public var maxAttachmentSize: Int
+    public var maxTotalAttachmentSize: Int
+    public var maxTemplateSize: Int
+
+    public init(maxRecipients: Int, maxAttachments: Int, maxAttachmentSize: Int, maxTotalAttachmentSize: Int, maxTemplateSize: Int) {
+        self.maxRecipients = maxRecipients
+        self.maxAttachments = maxAttachments
+        self.maxAttachmentSize = maxAttachmentSize
+        self.maxTotalAttachmentSize = maxTotalAttachmentSize
+        self.maxTemplateSize = maxTemplateSize
     }
 }
 

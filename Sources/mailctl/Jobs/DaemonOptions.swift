@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import IPC
+import Message
 
 /// How mailctl finds maild: --socket, else $MAILD_SOCKET, else the systemd default.
 struct DaemonOptions: ParsableArguments {
@@ -19,6 +20,18 @@ struct DaemonOptions: ParsableArguments {
             printError("mailctl: \(error)")
             throw ExitCode(1)
         }
+    }
+}
+
+extension DaemonOptions {
+    /// The daemon's `[limits]`, to check a campaign against before uploading it; the
+    /// built-in defaults when the daemon cannot be asked (the upload will say why).
+    func campaignLimits() async -> CampaignLimits {
+        let told = try? await IPCClient.withConnection(socketPath: socketPath) { client in client.server?.limits }
+        guard let told = told ?? nil else { return .standard }
+        return CampaignLimits(maximumRecipients: told.maxRecipients, maximumAttachments: told.maxAttachments,
+                              maximumAttachmentSize: told.maxAttachmentSize, maximumTotalAttachmentSize: told.maxTotalAttachmentSize,
+                              maximumTemplateSize: told.maxTemplateSize)
     }
 }
 

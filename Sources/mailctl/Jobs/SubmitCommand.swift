@@ -31,19 +31,22 @@ struct SubmitCommand: AsyncParsableCommand {
 
     /// The whole campaign checked again with every row of its list, on another thread: every
     /// problem is listed (as a check before the upload would) and the counts are exact.
-    static func checkInFull(_ path: String, skipInvalid: Bool) -> Task<Result<LoadedCampaign, CampaignValidationError>, Never> {
+    static func checkInFull(_ path: String, skipInvalid: Bool, limits: CampaignLimits) -> Task<Result<LoadedCampaign, CampaignValidationError>, Never> {
         Task.detached {
-            Result { () throws(CampaignValidationError) -> LoadedCampaign in try CampaignLoader(skipInvalid: skipInvalid).load(path: path) }
+            Result { () throws(CampaignValidationError) -> LoadedCampaign in
+                try CampaignLoader(skipInvalid: skipInvalid, limits: limits).load(path: path)
+            }
         }
     }
 
     func run() async throws {
         let quick: LoadedCampaign
         var recipients: RecipientIterator
+        let limits = await daemon.campaignLimits()
         do {
             // The spec, the files it names and the CSV header now; the rows of a CSV list are
             // checked in full beside the upload (below), which is committed only if they pass.
-            var loader = CampaignLoader(skipInvalid: skipInvalid)
+            var loader = CampaignLoader(skipInvalid: skipInvalid, limits: limits)
             loader.readsRecipientRows = false
             quick = try loader.load(path: campaign)
             recipients = try quick.makeRecipientIterator()
@@ -51,7 +54,7 @@ struct SubmitCommand: AsyncParsableCommand {
             printError(error.description)
             throw ExitCode(1)
         }
-        let fullCheck = quick.readsRecipientFile ? Self.checkInFull(campaign, skipInvalid: skipInvalid) : nil
+        let fullCheck = quick.readsRecipientFile ? Self.checkInFull(campaign, skipInvalid: skipInvalid, limits: limits) : nil
         let spec = try IPCProtocol.makeEncoder().encode(quick.spec)
         let key = idempotencyKey ?? UUID().uuidString
         let outcome: (status: JobStatus, loaded: LoadedCampaign) = try await daemon.withDaemon { client in

@@ -5,6 +5,7 @@
 # nothing is sent. Baseline in the same run: Python's sqlite3 inserting the same CSV rows into
 # an indexed WAL table in one transaction (a floor for the storage work alone).
 # Usage: bench/daemon-submit.sh [RECIPIENTS]   (default 1000000; issue 5 target: < 15 s, both < 150 MB)
+#        BENCH_ORDER=random bench/daemon-submit.sh   (addresses shuffled, as in a real list)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source bench/bench-lib.sh
@@ -18,7 +19,7 @@ cleanup() {
   rm -rf "$work"
 }
 trap cleanup EXIT
-echo "# $(date -u +%Y-%m-%dT%H:%MZ) $(nproc) cores; submit of $count recipients"
+echo "# $(date -u +%Y-%m-%dT%H:%MZ) $(nproc) cores; submit of $count recipients (order: ${BENCH_ORDER:-sequential})"
 write_campaign "$work" "$count" "2099-01-01T00:00:00Z"
 start_maild "$work" 9 1
 pids+=("$maild_pid")

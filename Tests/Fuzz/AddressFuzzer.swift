@@ -14,6 +14,7 @@
 //   normalized key; `description` (`Name <path>`) parses again to the same name and path;
 //   the domain's display form (A-labels decoded) parses again to the same normalized domain;
 // - an accepted address writes a To: header without line breaks of its own;
+// - whatever `PlainAddressScanner` accepts, the general parser accepts with the same value;
 // - a refused one throws `MessageError.invalidAddress`/`.invalidDomain` for the same input, with
 //   an offset inside it and a description that cannot forge log lines (no control or
 //   line-separator characters).
@@ -123,6 +124,18 @@ public func fuzzAddresses(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
         do { checkAccepted(try EmailAddress(text)) } catch { checkRefusal(error, input: text) }
     case 1:
         let text = String(decoding: rest, as: UTF8.self)
+        // The byte scanner is a shortcut: what it accepts, the general parser accepts with the
+        // same value.
+        if let plain = PlainAddressScanner.scan(text) {
+            do {
+                let parsed = try AddressParser.addrSpecOnly(Array(text.unicodeScalars))
+                require(parsed.localPart == plain.localPart && parsed.domain == .name(plain.domain)
+                        && EmailAddress.smtpLocalPart(for: parsed.localPart) == plain.localPart,
+                        "scanner and parser disagree on \(String(reflecting: text))")
+            } catch {
+                fail("scanner accepted \(String(reflecting: text)), the parser refuses it: \(error)")
+            }
+        }
         do {
             let address = try EmailAddress(addrSpec: text)
             require(address.displayName == nil, "display name from an addr-spec")

@@ -18,6 +18,7 @@
 //   survives an encode/decode round trip unchanged; an unknown type names what the peer sent;
 // - a submit chunk written by mailctl's hand-made JSON writer (`JSONText`) decodes to the same
 //   request as the one Foundation's encoder writes;
+// - maild's fast `SubmitChunkDecoder`, whenever it reads a frame, reads what Foundation reads;
 // - the same for `ResponseFrame`, what mailctl decodes from the daemon.
 import Foundation
 @testable import IPC
@@ -67,6 +68,14 @@ private func decodeFrames(_ stream: [UInt8], readSize: Int, limit: Int) -> Model
 
 /// What maild's IPCServer.handleFrame does with a body, and what mailctl does with an answer.
 private func decodeEnvelope(_ frame: ByteBuffer) {
+    // maild's fast chunk reader may decline anything, but what it reads Foundation must read
+    // the same way.
+    if let fast = SubmitChunkDecoder.decode(frame) {
+        guard let reference = try? FrameCoding.decode(RequestFrame.self, from: frame) else {
+            fail("SubmitChunkDecoder read a frame Foundation refuses: \(String(buffer: frame))")
+        }
+        require(fast == reference, "SubmitChunkDecoder and Foundation disagree: \(fast) vs \(reference)")
+    }
     do {
         let request = try FrameCoding.decode(RequestFrame.self, from: frame)
         guard let header = try? FrameCoding.decode(EnvelopeHeader.self, from: frame) else {

@@ -12,7 +12,7 @@ import NIOCore
 public enum SubmitChunkDecoder {
     public static func decode(_ buffer: ByteBuffer) -> RequestFrame? {
         buffer.withUnsafeReadableBytes { raw -> RequestFrame? in
-            var reader = Reader(bytes: raw.bindMemory(to: UInt8.self))
+            var reader = Reader(bytes: raw.assumingMemoryBound(to: UInt8.self))
             guard let frame = reader.frame() else { return nil }
             reader.skipWhitespace()
             return reader.isAtEnd ? frame : nil

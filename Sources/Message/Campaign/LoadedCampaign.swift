@@ -24,8 +24,7 @@ public struct LoadedCampaign: Sendable {
     /// Recipients in list order, streamed from the CSV file when there is one: each call starts
     /// from the beginning.
     public func makeRecipientIterator() throws(CampaignValidationError) -> RecipientIterator {
-        try RecipientIterator(source: source, skipInvalid: skipInvalid, file: file,
-                              expected: recipientCount + duplicateCount + skippedCount)
+        try RecipientIterator(source: source, skipInvalid: skipInvalid, file: file)
     }
 }
 
@@ -62,7 +61,7 @@ enum RecipientSource: Sendable {
 /// Duplicates are dropped, invalid recipients skipped when the campaign was loaded with
 /// `skipInvalid`; otherwise an invalid one (the file changed since it was validated) throws.
 public struct RecipientIterator {
-    private var filter: RecipientFilter
+    private var filter = RecipientFilter()
     private var inline: [RecipientSource.Inline] = []
     private var inlineIndex = 0
     private var reader: RecipientCSVReader?
@@ -70,8 +69,7 @@ public struct RecipientIterator {
     private let skipInvalid: Bool
     private let file: String
 
-    init(source: RecipientSource, skipInvalid: Bool, file: String, expected: Int = 0) throws(CampaignValidationError) {
-        filter = RecipientFilter(expected: expected)
+    init(source: RecipientSource, skipInvalid: Bool, file: String) throws(CampaignValidationError) {
         self.skipInvalid = skipInvalid
         self.file = file
         switch source {

@@ -7,13 +7,7 @@ struct RecipientFilter {
         case invalid(message: String)
     }
 
-    private var seen: Set<AddressFingerprint>
-
-    /// `expected`: how many addresses will be checked, when a first pass counted them; the set
-    /// is sized once instead of growing (and rehashing) twenty times over a million.
-    init(expected: Int = 0) {
-        seen = Set(minimumCapacity: expected)
-    }
+    private var seen = Set<AddressFingerprint>()
 
     mutating func check(email: String, name: String?, variables: [String: String]) -> Outcome {
         let trimmedName = name.map { $0.trimmingSpaces }.flatMap { $0.isEmpty ? nil : $0 }

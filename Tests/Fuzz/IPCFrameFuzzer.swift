@@ -18,7 +18,10 @@
 //   survives an encode/decode round trip unchanged; an unknown type names what the peer sent;
 // - a submit chunk written by mailctl's hand-made JSON writer (`JSONText`) decodes to the same
 //   request as the one Foundation's encoder writes;
-// - maild's fast `SubmitChunkDecoder`, whenever it reads a frame, reads what Foundation reads;
+// - maild's fast `SubmitChunkDecoder` and `ControlRequestDecoder`, whenever they read a frame,
+//   read what Foundation reads;
+// - a response that decodes and holds statuses is written by `StatusFrameEncoder` byte for
+//   byte as Foundation's encoder writes it;
 // - the same for `ResponseFrame`, what mailctl decodes from the daemon.
 import Foundation
 @testable import IPC
@@ -76,6 +79,12 @@ private func decodeEnvelope(_ frame: ByteBuffer) {
         }
         require(fast == reference, "SubmitChunkDecoder and Foundation disagree: \(fast) vs \(reference)")
     }
+    if let fast = ControlRequestDecoder.decode(frame) {
+        guard let reference = try? FrameCoding.decode(RequestFrame.self, from: frame) else {
+            fail("ControlRequestDecoder read a frame Foundation refuses: \(String(buffer: frame))")
+        }
+        require(fast == reference, "ControlRequestDecoder and Foundation disagree: \(fast) vs \(reference)")
+    }
     do {
         let request = try FrameCoding.decode(RequestFrame.self, from: frame)
         guard let header = try? FrameCoding.decode(EnvelopeHeader.self, from: frame) else {
@@ -107,6 +116,10 @@ private func decodeEnvelope(_ frame: ByteBuffer) {
         let response = try FrameCoding.decode(ResponseFrame.self, from: frame)
         let encoded: ByteBuffer
         do { encoded = try FrameCoding.encode(response) } catch { fail("a decoded response does not encode: \(error)") }
+        if let fast = StatusFrameEncoder.encode(response) {
+            require(String(buffer: fast) == String(buffer: encoded),
+                    "StatusFrameEncoder and Foundation disagree: \(String(buffer: fast)) vs \(String(buffer: encoded))")
+        }
         do {
             let again = try FrameCoding.decode(ResponseFrame.self, from: encoded)
             require(again == response, "round trip changed the response: \(response) -> \(again)")

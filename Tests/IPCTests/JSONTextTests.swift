@@ -5,7 +5,7 @@ import Testing
 
 /// The hand-written JSON of large submits must read back exactly as Foundation reads JSON.
 struct JSONTextTests {
-    static let awkward = ["plain", "", "quote \" backslash \\ slash /", "line\nbreak\rtab\t", "bell \u{07} nul \u{00} esc \u{1B} del \u{7F}",
+    static let awkward = ["plain", "", "quote \" backslash \\ slash /", "line\nbreak\rtab\t", "bell \u{07} backspace \u{08} form feed \u{0C} nul \u{00} esc \u{1B} del \u{7F}",
                           "accents éàü", "emoji 👩‍💻", "{\"json\":[1,2]}", "\u{2028}\u{2029}"]
 
     @Test func objectsReadBackIdentically() throws {

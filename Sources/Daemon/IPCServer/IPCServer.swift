@@ -167,10 +167,11 @@ public final class IPCServer: Sendable {
                              chunkInFlight: inout Task<Bool, Never>?) async -> Bool {
         let frame: RequestFrame
         do {
-            // Chunks of a large submit take the fast reader; everything else, and any chunk it
-            // does not recognise, goes through Foundation (which also words the errors).
-            if let chunk = SubmitChunkDecoder.decode(buffer) {
-                frame = chunk
+            // Chunks of a large submit and the small requests watchers repeat take the fast
+            // readers; everything else, and anything they do not recognise, goes through
+            // Foundation (which also words the errors).
+            if let fast = buffer.readableBytes <= ControlRequestDecoder.largestFrame ? ControlRequestDecoder.decode(buffer) : SubmitChunkDecoder.decode(buffer) {
+                frame = fast
             } else {
                 frame = try FrameCoding.decode(RequestFrame.self, from: buffer)
             }
@@ -238,6 +239,7 @@ struct FrameWriter: Sendable {
     let outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>
 
     func write(_ frame: ResponseFrame) async throws {
-        try await outbound.write(FrameCoding.encode(frame))
+        // Statuses (the bulk of the answers under load) skip Foundation's encoder.
+        try await outbound.write(StatusFrameEncoder.encode(frame) ?? FrameCoding.encode(frame))
     }
 }

@@ -24,6 +24,8 @@ public enum JSONText {
             case 0x0A: output.append(contentsOf: [0x5C, 0x6E])
             case 0x0D: output.append(contentsOf: [0x5C, 0x72])
             case 0x09: output.append(contentsOf: [0x5C, 0x74])
+            case 0x08: output.append(contentsOf: [0x5C, 0x62])
+            case 0x0C: output.append(contentsOf: [0x5C, 0x66])
             case 0x00..<0x20:
                 output.append(contentsOf: [0x5C, 0x75, 0x30, 0x30, hexDigit(byte >> 4), hexDigit(byte & 0x0F)])
             default: output.append(byte)

@@ -2,16 +2,38 @@ import Foundation
 import IPC
 import Queue
 
-/// The latest status of each watched job, refreshed from the store at most every 200 ms
-/// whatever the number of watchers: fifty `mailctl watch` cost one count query per interval,
-/// and a stalled watcher only ever misses intermediate snapshots, it never queues them.
+/// The latest status of each watched job, shared by every client: fifty `mailctl watch` and
+/// any number of status requests cost one count query per job and refresh interval, and a
+/// stalled watcher only ever misses intermediate snapshots, it never queues them.
+///
+/// A snapshot older than the interval is still answered at once while one refresh runs
+/// behind it (stale-while-revalidate): counting a large job's recipients takes tens of
+/// milliseconds, and requests that waited for it were the slowest answers of a loaded
+/// daemon. Only a job without a snapshot, or one a control request just changed, waits for
+/// the store. The interval grows with the count query's cost (at least three times its
+/// duration), so a million-recipient job is not counted back to back.
+///
 /// Completed and cancelled jobs do not change by themselves: their snapshot is kept until a
 /// control request invalidates it.
 actor ProgressHub {
+    private struct Snapshot {
+        var status: JobStatus
+        var at: ContinuousClock.Instant
+        /// How long the count behind it took, which sets the interval before the next one.
+        var cost: Duration
+    }
+
+    private struct Refresh {
+        var generation: UInt64
+        var task: Task<JobStatus?, any Error>
+    }
+
     private let store: StoreAccess
     private let freshness: Duration
-    private var cache: [Int64: (status: JobStatus, at: ContinuousClock.Instant)] = [:]
-    private var refreshing: [Int64: Task<JobStatus?, any Error>] = [:]
+    private var cache: [Int64: Snapshot] = [:]
+    private var refreshing: [Int64: Refresh] = [:]
+    /// Bumped by `invalidate`: a refresh that started before a change never answers after it.
+    private var generations: [Int64: UInt64] = [:]
 
     /// Only the control socket asks for snapshots: the hub lives on its thread, so a status
     /// request never waits for the cooperative pool that delivery keeps busy.
@@ -24,22 +46,56 @@ actor ProgressHub {
 
     /// The job's status, nil when there is no such (visible) job.
     func status(of jobID: Int64) async throws -> JobStatus? {
-        if let cached = cache[jobID], cached.status.isFinished || ContinuousClock.now - cached.at < freshness {
-            return cached.status
+        if let snapshot = cache[jobID] {
+            if !snapshot.status.isFinished, ContinuousClock.now - snapshot.at >= max(freshness, snapshot.cost * 3) {
+                _ = refresh(jobID)
+            }
+            return snapshot.status
         }
-        if let task = refreshing[jobID] { return try await task.value }
-        let store = self.store
-        let task = Task(executorPreference: ControlPlaneExecutor.shared) { try await store.read { try JobStatusMapping.status(jobID: jobID, in: $0) } }
-        refreshing[jobID] = task
-        defer { refreshing[jobID] = nil }
-        let status = try await task.value
-        if let status { cache[jobID] = (status, ContinuousClock.now) } else { cache[jobID] = nil }
-        return status
+        return try await refresh(jobID).value
     }
 
     /// Forget a job's snapshot after a control request so the answer shows the change.
     func invalidate(_ jobID: Int64) {
         cache[jobID] = nil
+        generations[jobID, default: 0] += 1
+    }
+
+    /// The refresh in flight for this generation of the job, or a new one.
+    private func refresh(_ jobID: Int64) -> Task<JobStatus?, any Error> {
+        let generation = generations[jobID, default: 0]
+        if let running = refreshing[jobID], running.generation == generation { return running.task }
+        let store = self.store
+        let task = Task(executorPreference: ControlPlaneExecutor.shared) { [weak self] () async throws -> JobStatus? in
+            let started = ContinuousClock.now
+            do {
+                let status = try await store.read { try JobStatusMapping.status(jobID: jobID, in: $0) }
+                await self?.record(status, of: jobID, generation: generation, started: started)
+                return status
+            } catch {
+                await self?.record(failureOf: jobID, generation: generation)
+                throw error
+            }
+        }
+        refreshing[jobID] = Refresh(generation: generation, task: task)
+        return task
+    }
+
+    private func record(_ status: JobStatus?, of jobID: Int64, generation: UInt64, started: ContinuousClock.Instant) {
+        guard generations[jobID, default: 0] == generation else { return }
+        refreshing[jobID] = nil
+        let now = ContinuousClock.now
+        if let status {
+            cache[jobID] = Snapshot(status: status, at: now, cost: now - started)
+        } else {
+            cache[jobID] = nil
+        }
+    }
+
+    /// A failed refresh keeps the last snapshot (if any); the next request tries again.
+    private func record(failureOf jobID: Int64, generation: UInt64) {
+        guard generations[jobID, default: 0] == generation else { return }
+        refreshing[jobID] = nil
     }
 }
 

@@ -1,0 +1,73 @@
+@testable import Daemon
+import Foundation
+import IPC
+import Queue
+import Testing
+
+/// The progress hub answers from snapshots: a stale one at once while a single refresh runs
+/// behind it, a missing or invalidated one only after the store was read.
+@Suite(.timeLimit(.minutes(1)))
+struct ProgressHubTests {
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("maild-hub-\(UUID().uuidString)")
+
+    func runningJob(_ store: QueueStore, recipients: Int) throws -> Int64 {
+        let job = NewJob(name: "hub", account: "main", ownerUID: 1000, ownerGID: 1000, spec: Data("{}".utf8))
+        guard case .started(let jobID) = try store.beginSubmission(job) else { throw CancellationError() }
+        _ = try store.appendRecipients(jobID: jobID, (0..<recipients).map { NewRecipient(address: "user\($0)@example.com") })
+        _ = try store.commitSubmission(jobID: jobID)
+        _ = try store.startDueJobs()
+        return jobID
+    }
+
+    @Test func staleSnapshotsAnswerAtOnceAndInvalidatedOnesWaitForTheStore() async throws {
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let store = try QueueStore(path: directory.appendingPathComponent("queue.sqlite").path)
+        let access = StoreAccess(store: store, threads: 1, readThreads: 1)
+        let hub = ProgressHub(store: access, freshness: .milliseconds(50))
+        let jobID = try runningJob(store, recipients: 3)
+
+        // No snapshot yet: the first answer waits for the store.
+        #expect(try await hub.status(of: jobID)?.counts.pending == 3)
+        _ = try store.claimDueRecipients(account: "main", limit: 2)
+        // Fresh or stale, the snapshot is what answers: no request waits for a count.
+        #expect(try await hub.status(of: jobID)?.counts.pending == 3)
+        try await Task.sleep(for: .milliseconds(80))
+        #expect(try await hub.status(of: jobID)?.counts.pending == 3)
+        // The refresh that stale answer started lands shortly after.
+        var latest = try await hub.status(of: jobID)
+        for _ in 0..<200 where latest?.counts.pending != 1 {
+            try await Task.sleep(for: .milliseconds(20))
+            latest = try await hub.status(of: jobID)
+        }
+        #expect(latest?.counts.pending == 1)
+        #expect(latest?.counts.sending == 2)
+
+        // After a change made through a control request, the next answer shows it.
+        _ = try store.claimDueRecipients(account: "main", limit: 1)
+        await hub.invalidate(jobID)
+        #expect(try await hub.status(of: jobID)?.counts.pending == 0)
+        #expect(try await hub.status(of: jobID)?.counts.sending == 3)
+
+        #expect(try await hub.status(of: jobID + 1) == nil)
+        await access.shutdown()
+    }
+
+    /// Fifty requests for a job without a snapshot, at once: all wait for the one refresh and
+    /// all get the status, none an error or nil.
+    @Test func concurrentFirstRequestsAllGetTheStatus() async throws {
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let store = try QueueStore(path: directory.appendingPathComponent("queue.sqlite").path)
+        let access = StoreAccess(store: store, threads: 1, readThreads: 1)
+        let hub = ProgressHub(store: access)
+        let jobID = try runningJob(store, recipients: 5)
+        let answers = try await withThrowingTaskGroup(of: JobStatus?.self) { group in
+            for _ in 0..<50 { group.addTask { try await hub.status(of: jobID) } }
+            return try await group.reduce(into: [JobStatus?]()) { $0.append($1) }
+        }
+        #expect(answers.count == 50)
+        #expect(Set(answers.map { $0?.counts.total }) == [5])
+        await access.shutdown()
+    }
+}

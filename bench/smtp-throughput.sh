@@ -36,9 +36,16 @@ source_rate() {
   python3 -c "import sys; s=float(sys.argv[2])-float(sys.argv[1]); print(f'postfix-smtp-source connections=$sessions messages=$messages seconds={s:.3f} rate={$messages/s:.0f} msg/s')" "$start" "$end"
 }
 
+# The bound for one connection: a 90-line C client doing nothing but one round trip per message
+# (bench/ceiling/pipeline_ceiling.c). Built with the C compiler at hand (the Swift toolchain's
+# clang will do).
+ceiling_bin=$(swift build -c release --show-bin-path)/pipeline-ceiling
+"${CC:-$(command -v cc || command -v clang)}" -O2 -o "$ceiling_bin" bench/ceiling/pipeline_ceiling.c
+
 echo "# $(date -u +%Y-%m-%dT%H:%MZ) $(nproc) cores, $messages messages of ~$size bytes to smtp-sink 127.0.0.1:$port"
 for connections in 1 8; do
   "$bench_bin" --port "$port" --connections "$connections" --messages "$messages" --size "$size"
   python3 bench/python_smtplib.py --port "$port" --connections "$connections" --messages "$messages" --size "$size"
   source_rate "$connections"
+  if [ "$connections" = 1 ]; then "$ceiling_bin" "$port" "$messages" "$size"; fi
 done

@@ -25,6 +25,9 @@ struct AccountWorker: Sendable {
         self.logger = logger
     }
     static let claimBatch = 16
+    /// How long an idle worker waits for a signal before it looks again: what a deferred
+    /// recipient may wait past its retry time, at most.
+    static let idleWait = Duration.seconds(1)
     /// Outcomes waiting for their group commit, per worker, before the worker waits.
     static let maximumUncommitted = 256
 
@@ -52,6 +55,8 @@ struct AccountWorker: Sendable {
                     try? await Task.sleep(for: .milliseconds(Int(min(until.timeIntervalSinceNow, 1) * 1000)))
                     continue
                 }
+                // Read before the claim: a signal between an empty claim and the wait is not lost.
+                let workSeen = engine.work.generation
                 let claimed: [ClaimedRecipient]
                 do {
                     claimed = try await engine.store.run { [account] in try $0.claimDueRecipients(account: account, now: Date(), limit: Self.claimBatch) }
@@ -71,7 +76,8 @@ struct AccountWorker: Sendable {
                         await engine.throttle.releaseConnection(provider: held)
                         heldProvider = nil
                     }
-                    try? await Task.sleep(for: .milliseconds(100))
+                    // Idle: wait for new work, or for deferred recipients to come due.
+                    await engine.work.wait(after: workSeen, timeout: Self.idleWait)
                     continue
                 }
                 var remaining = claimed[...]

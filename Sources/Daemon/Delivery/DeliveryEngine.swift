@@ -17,6 +17,8 @@ final class DeliveryEngine: Sendable {
     let logger: Logger
     private let stopping = Atomic<Bool>(false)
     let activity = ActivityCounter()
+    /// Wakes idle workers: a job started or resumed, recipients queued again, stopping.
+    let work = WorkSignal()
 
     init(store: StoreAccess, settings: SettingsHolder, committer: OutcomeCommitter, throttle: ThrottleCoordinator, logger: Logger) {
         self.store = store
@@ -28,7 +30,10 @@ final class DeliveryEngine: Sendable {
 
     var isStopping: Bool { stopping.load(ordering: .relaxed) }
 
-    func stop() { stopping.store(true, ordering: .relaxed) }
+    func stop() {
+        stopping.store(true, ordering: .relaxed)
+        work.signal()
+    }
 
     /// Runs until ``stop()``; returns when every worker is done and every outcome committed.
     func run() async {
@@ -68,6 +73,7 @@ final class DeliveryEngine: Sendable {
             let now = Date()
             let started = try await store.run { try $0.startDueJobs(now: now) }
             for id in started { logger.info("job started", metadata: ["job_id": "\(id)"]) }
+            if !started.isEmpty { work.signal() }
             let finished = try await store.run { try $0.finishCompletedJobs(now: now) }
             for id in finished {
                 let counts = try? await store.run { try $0.counts(jobID: id) }

@@ -17,6 +17,8 @@ struct SMTPBench: AsyncParsableCommand {
     @Option var messages = 20_000
     @Option(help: "Approximate message size in bytes.") var size = 2048
     @Flag(name: .customLong("no-pipelining")) var noPipelining = false
+    @Flag(name: .customLong("cooperative-pool"), help: "Send from the cooperative pool instead of the connection's event loop.")
+    var cooperativePool = false
 
     mutating func run() async throws {
         let body = Self.message(size: size)
@@ -24,6 +26,7 @@ struct SMTPBench: AsyncParsableCommand {
             clientName: "bench.localhost", host: host, port: port, tlsMode: .none, usesPipelining: !noPipelining)
         let total = messages
         let connectionCount = connections
+        let cooperativePool = self.cooperativePool
         let group = MultiThreadedEventLoopGroup(numberOfThreads: min(connectionCount, System.coreCount))
         let start = ContinuousClock.now
         let delivered = try await withThrowingTaskGroup(of: Int.self) { tasks in
@@ -35,7 +38,9 @@ struct SMTPBench: AsyncParsableCommand {
                     // follow the current message's data (RFC 2920 section 3.1).
                     let accepted = try await withThrowingTaskGroup(of: Int.self) { senders in
                         for lane in 0..<Self.sendersPerConnection {
-                            senders.addTask {
+                            // On the connection's own loop, unless --cooperative-pool.
+                            let executor: (any TaskExecutor)? = cooperativePool ? nil : connection.taskExecutor
+                            senders.addTask(executorPreference: executor) {
                                 var accepted = 0
                                 for number in stride(from: lane, to: share, by: Self.sendersPerConnection) {
                                     let message = OutgoingMessage(sender: "bench@example.com", recipients: ["rcpt\(number % 100)@example.net"], data: body)

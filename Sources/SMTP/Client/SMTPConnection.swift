@@ -12,11 +12,16 @@ public final class SMTPConnection: Sendable {
     private let handler: NIOLoopBound<SMTPClientHandler>
     /// What the server offered and what was negotiated.
     public let session: SessionInfo
+    /// The connection's event loop as a task executor: a task that sends through this
+    /// connection with it as its executor preference hands messages over and gets results
+    /// back without crossing threads.
+    public let taskExecutor: EventLoopTaskExecutor
 
     private init(channel: Channel, handler: NIOLoopBound<SMTPClientHandler>, session: SessionInfo) {
         self.channel = channel
         self.handler = handler
         self.session = session
+        self.taskExecutor = EventLoopTaskExecutor(eventLoop: channel.eventLoop)
     }
 
     /// Connects, reads the greeting, says EHLO, sets up TLS and authenticates as configured.
@@ -82,8 +87,12 @@ public final class SMTPConnection: Sendable {
     public func send(_ message: OutgoingMessage) async throws(SMTPError) -> TransactionResult {
         let promise = channel.eventLoop.makePromise(of: TransactionResult.self)
         let handler = self.handler
-        channel.eventLoop.execute {
+        if channel.eventLoop.inEventLoop {
             handler.value.send(message, promise: promise)
+        } else {
+            channel.eventLoop.execute {
+                handler.value.send(message, promise: promise)
+            }
         }
         do {
             return try await promise.futureResult.get()

@@ -3,6 +3,7 @@
 
 #include <systemd/sd-daemon.h>
 #include <systemd/sd-journal.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/types.h>
 
@@ -13,5 +14,10 @@ typedef struct {
     uid_t uid;
     gid_t gid;
 } maild_peer_credentials;
+
+/// prctl is variadic, which Swift cannot call: PR_SET_DUMPABLE 0, for ProcessHardening.
+static inline int maild_set_not_dumpable(void) {
+    return prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+}
 
 #endif

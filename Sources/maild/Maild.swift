@@ -30,6 +30,11 @@ struct Maild: AsyncParsableCommand {
             throw ValidationError("--log-level \(logLevel): expected one of trace, debug, info, notice, warning, error, critical")
         }
         DaemonLogging.bootstrap(level: level)
+        // Before any secret is read: no core file, no debugger of the same user.
+        if let problem = ProcessHardening.forbidCoreDumpsAndTracing() {
+            Logger(label: "maild").warning("cannot mark maild not dumpable: a crash could write secrets to a core file",
+                                           metadata: ["error": "\(problem)"])
+        }
         let configuration: DaemonConfiguration
         do {
             configuration = try DaemonConfiguration.load(path: config)

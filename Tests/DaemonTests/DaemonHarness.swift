@@ -92,7 +92,9 @@ final class DaemonHarness: @unchecked Sendable {
     func kill(signal: Int32 = SIGKILL) async {
         guard let maild else { return }
         Foundation.kill(maild.processIdentifier, signal)
-        while maild.isRunning { try? await Task.sleep(for: .milliseconds(10)) }
+        // Stops looking when the test is cancelled (its time limit): a process that survives
+        // the signal must fail the test, not spin the runner.
+        while maild.isRunning, !Task.isCancelled { try? await Task.sleep(for: .milliseconds(10)) }
     }
 
     var daemonLog: String { (try? String(contentsOf: logFile, encoding: .utf8)) ?? "" }

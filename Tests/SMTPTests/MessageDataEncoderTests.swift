@@ -51,3 +51,36 @@ extension MessageDataEncoderTests {
         #expect(MessageDataEncoder.encode(bytes) == generic)
     }
 }
+
+extension MessageDataEncoderTests {
+    /// Random messages over the bytes that matter (CR, LF, dot, 8-bit, plain), long enough to
+    /// cross memchr's vector widths: the one-pass transfer form must equal the byte-by-byte
+    /// encoder, and its SIZE the length of the normalised message.
+    @Test func transferAgreesWithTheReferenceEncodings() {
+        var generator = SystemRandomNumberGenerator()
+        let alphabet: [UInt8] = [0x0D, 0x0A, UInt8(ascii: "."), 0xC3, UInt8(ascii: "a"), UInt8(ascii: " ")]
+        for round in 0..<2_000 {
+            let length = round < 100 ? round : Int.random(in: 0...600, using: &generator)
+            let bytes = (0..<length).map { _ in alphabet.randomElement(using: &generator) ?? 0 }
+            var reference: [UInt8] = []
+            MessageDataEncoder.encode(bytes.lazy.map { $0 }, into: &reference)
+            let transfer = MessageDataEncoder.transfer(bytes)
+            #expect(transfer.bytes == reference, "bytes \(bytes)")
+            #expect(transfer.normalizedLength == MessageDataEncoder.normalizeLineEndings(bytes).count, "bytes \(bytes)")
+        }
+    }
+
+    /// The word-at-a-time scan must find a high byte at every position and alignment.
+    @Test func eightBitContentIsFoundAtEveryOffset() {
+        for length in 0..<40 {
+            let plain = OutgoingMessage(sender: "a@example.com", recipients: ["b@example.com"], data: Array(repeating: 0x7F, count: length))
+            #expect(!plain.hasEightBitContent)
+            for position in 0..<length {
+                var data = [UInt8](repeating: UInt8(ascii: "x"), count: length)
+                data[position] = 0x80
+                let message = OutgoingMessage(sender: "a@example.com", recipients: ["b@example.com"], data: data)
+                #expect(message.hasEightBitContent, "length \(length), high byte at \(position)")
+            }
+        }
+    }
+}

@@ -102,6 +102,29 @@ struct ReplyParserTests {
         #expect(EnhancedStatusCode("3.1.1") == nil)
         #expect(EnhancedStatusCode("5.1") == nil)
         #expect(EnhancedStatusCode("5.1.1x") == nil)
+        #expect(EnhancedStatusCode("5.1000.1") == nil)
+        #expect(EnhancedStatusCode("5..1") == nil)
+        #expect(EnhancedStatusCode("") == nil)
+        #expect(EnhancedStatusCode("2.0.0")?.description == "2.0.0")
+    }
+
+    @Test(arguments: [
+        ("5.1.1 user unknown", "5.1.1", "user unknown"),
+        ("2.0.0", "2.0.0", ""),
+        ("2.0.0 ", "2.0.0", ""),
+        ("4.7.0  two spaces", "4.7.0", " two spaces"),
+        ("5.7.139 Authentication unsuccessful", "5.7.139", "Authentication unsuccessful"),
+        ("2.6.0 <id@h> Queued mail for delivery", "2.6.0", "<id@h> Queued mail for delivery"),
+    ])
+    func enhancedCodeAndTheTextAfterIt(text: String, code: String, rest: String) throws {
+        let (parsed, after) = try #require(EnhancedStatusCode.parse(prefixOf: Substring(text)))
+        #expect(parsed.description == code)
+        #expect(after == Substring(rest))
+    }
+
+    @Test(arguments: ["5.1.1x text", "5.1", "x.1.1 text", "6.1.1 text", "5.1.1\ttext", "5.1234.1 text", "5.1.1234"])
+    func notAnEnhancedCode(text: String) {
+        #expect(EnhancedStatusCode.parse(prefixOf: Substring(text)) == nil)
     }
 }
 

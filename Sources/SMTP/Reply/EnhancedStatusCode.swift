@@ -19,28 +19,34 @@ public struct EnhancedStatusCode: Hashable, Sendable, CustomStringConvertible {
     /// class 2, 4 or 5, subject up to 3 digits, detail up to 3 digits. Returns the code and the
     /// rest of the text after the separating space.
     static func parse(prefixOf text: Substring) -> (code: EnhancedStatusCode, rest: Substring)? {
-        let bytes = Array(text.utf8.prefix(12))
-        guard bytes.count >= 5, let first = bytes.first, first == UInt8(ascii: "2") || first == UInt8(ascii: "4") || first == UInt8(ascii: "5"),
-              bytes[1] == UInt8(ascii: ".") else { return nil }
-        var index = 2
+        // Walks the UTF-8 view in place: every reply of a bulk send comes through here.
+        let utf8 = text.utf8
+        var index = utf8.startIndex
+        func take(_ expected: UInt8) -> Bool {
+            guard index < utf8.endIndex, utf8[index] == expected else { return false }
+            utf8.formIndex(after: &index)
+            return true
+        }
         func number(maxDigits: Int) -> Int? {
             var value = 0
             var digits = 0
-            while index < bytes.count, digits < maxDigits, bytes[index] >= 0x30, bytes[index] <= 0x39 {
-                value = value * 10 + Int(bytes[index] - 0x30)
+            while index < utf8.endIndex, digits < maxDigits, case let byte = utf8[index], byte >= 0x30, byte <= 0x39 {
+                value = value * 10 + Int(byte - 0x30)
                 digits += 1
-                index += 1
+                utf8.formIndex(after: &index)
             }
             return digits > 0 ? value : nil
         }
-        guard let subject = number(maxDigits: 3), index < bytes.count, bytes[index] == UInt8(ascii: ".") else { return nil }
-        index += 1
-        guard let detail = number(maxDigits: 3) else { return nil }
+        guard let first = utf8.first, first == UInt8(ascii: "2") || first == UInt8(ascii: "4") || first == UInt8(ascii: "5") else { return nil }
+        utf8.formIndex(after: &index)
+        guard take(UInt8(ascii: ".")), let subject = number(maxDigits: 3), take(UInt8(ascii: ".")),
+              let detail = number(maxDigits: 3) else { return nil }
         // The code must end the text or be followed by a space.
-        if index < bytes.count, bytes[index] != UInt8(ascii: " ") { return nil }
-        let restStart = text.utf8.index(text.utf8.startIndex, offsetBy: min(index + 1, text.utf8.count))
+        if index < utf8.endIndex {
+            guard take(UInt8(ascii: " ")) else { return nil }
+        }
         let code = EnhancedStatusCode(statusClass: Int(first - 0x30), subject: subject, detail: detail)
-        return (code, Substring(text.utf8[restStart...]))
+        return (code, Substring(utf8[index...]))
     }
 
     public init?(_ string: String) {

@@ -148,13 +148,14 @@ public struct ReplyParser: Sendable {
     private func makeReply(code: Int, lines: [Substring]) -> SMTPReply {
         // RFC 3463 puts the enhanced code on every line; take it from the first and strip
         // it from each line that repeats it.
-        guard let first = lines.first, let (enhanced, _) = EnhancedStatusCode.parse(prefixOf: first),
+        guard let first = lines.first, let (enhanced, firstText) = EnhancedStatusCode.parse(prefixOf: first),
               enhanced.statusClass == code / 100 else {
             return SMTPReply(code: code, enhancedCode: nil, lines: lines.map(String.init))
         }
-        let texts = lines.map { line -> String in
-            if let (_, rest) = EnhancedStatusCode.parse(prefixOf: line) { return String(rest) }
-            return String(line)
+        var texts = [String(firstText)]
+        texts.reserveCapacity(lines.count)
+        for line in lines.dropFirst() {
+            if let (_, rest) = EnhancedStatusCode.parse(prefixOf: line) { texts.append(String(rest)) } else { texts.append(String(line)) }
         }
         return SMTPReply(code: code, enhancedCode: enhanced, lines: texts)
     }

@@ -265,7 +265,17 @@ public struct SessionStateMachine: Sendable {
             return .failSession(error(.sessionUnusable, stage: .mail))
         }
         // RFC 1870 section 3: the size counts CRLF line endings but not the dot-stuffing.
-        let size = MessageDataEncoder.normalizedLength(of: message.data)
+        // Normalising only adds bytes, so a message already too large as it is is refused
+        // before it is encoded.
+        if let limit = extensions.maximumSize, limit > 0, message.data.count > limit {
+            let size = MessageDataEncoder.normalizedLength(of: message.data)
+            return .refuseMessage(error(.messageTooLarge(size: size, limit: limit), stage: .mail))
+        }
+        // The wire form is made here, once: it also gives the size.
+        let chunking = configuration.usesChunking && extensions.chunking
+        let chunk = chunking ? MessageDataEncoder.normalizeLineEndings(message.data) : nil
+        let transfer = chunking ? nil : MessageDataEncoder.transfer(message.data)
+        let size = chunk?.count ?? transfer?.normalizedLength ?? 0
         if let limit = extensions.maximumSize, limit > 0, size > limit {
             // Refused locally: the session stays usable for the next message.
             return .refuseMessage(error(.messageTooLarge(size: size, limit: limit), stage: .mail))
@@ -288,7 +298,6 @@ public struct SessionStateMachine: Sendable {
         if needsReset { commands.append(.rset) }
         commands.append(.mailFrom(address: message.sender, parameters: parameters))
         commands.append(contentsOf: message.recipients.map { .rcptTo(address: $0, parameters: []) })
-        let chunking = configuration.usesChunking && extensions.chunking
         commands.append(chunking ? .bdat(size: size, last: true) : .data)
         var lines: [[UInt8]] = []
         lines.reserveCapacity(commands.count)
@@ -299,8 +308,8 @@ public struct SessionStateMachine: Sendable {
         }
         needsReset = false
         let pipelined = configuration.usesPipelining && extensions.pipelining
-        var transaction = TransactionState(message: message, commands: commands, lines: lines, pipelined: pipelined,
-                                           chunk: chunking ? MessageDataEncoder.normalizeLineEndings(message.data) : nil)
+        var transaction = TransactionState(plan: TransactionState.Plan(message: message, commands: commands, lines: lines, pipelined: pipelined,
+                                                                       dataBytes: transfer?.bytes, chunk: chunk))
         let step = transaction.start()
         if pipelinesBehindCurrent {
             // RFC 2920 section 3.1: the message content may be followed by the next

@@ -35,7 +35,22 @@ public struct OutgoingMessage: Sendable {
     }
 
     /// True when the content has bytes over 127, which must be announced with BODY=8BITMIME.
-    public var hasEightBitContent: Bool { data.contains(where: { $0 >= 0x80 }) }
+    /// Checked eight bytes at a time: it runs over every message of a campaign.
+    public var hasEightBitContent: Bool {
+        data.withUnsafeBytes { bytes in
+            let highBits: UInt64 = 0x8080_8080_8080_8080
+            var index = 0
+            while index + 8 <= bytes.count {
+                if bytes.loadUnaligned(fromByteOffset: index, as: UInt64.self) & highBits != 0 { return true }
+                index += 8
+            }
+            while index < bytes.count {
+                if bytes[index] >= 0x80 { return true }
+                index += 1
+            }
+            return false
+        }
+    }
 }
 
 /// What happened to one recipient of a message.

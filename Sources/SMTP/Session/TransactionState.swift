@@ -23,23 +23,46 @@ struct TransactionState: Sendable {
         case discardingData
     }
 
-    let message: OutgoingMessage
-    private let commands: [SMTPCommand]
-    private let lines: [[UInt8]]
-    private let pipelined: Bool
+    /// What the transaction sends, fixed when it starts. A class, so that moving the state
+    /// machine from one state to the next (once per reply) copies one reference instead of
+    /// retaining every array and string of the message.
+    final class Plan: Sendable {
+        let message: OutgoingMessage
+        let commands: [SMTPCommand]
+        /// Each command's wire form, encoded (and so validated) once by the session.
+        let lines: [[UInt8]]
+        let pipelined: Bool
+        /// What follows DATA's 354: the dot-stuffed message and its terminator.
+        let dataBytes: [UInt8]?
+        /// The message with CRLF line endings, sent as is after `BDAT n LAST` (RFC 3030: no
+        /// dot-stuffing, no terminator); nil when the transaction uses DATA.
+        let chunk: [UInt8]?
+        let firstRecipientIndex: Int
 
-    /// The message with CRLF line endings, sent as is after `BDAT n LAST` (RFC 3030: no
-    /// dot-stuffing, no terminator); nil when the transaction uses DATA.
-    private let chunk: [UInt8]?
+        init(message: OutgoingMessage, commands: [SMTPCommand], lines: [[UInt8]], pipelined: Bool, dataBytes: [UInt8]?, chunk: [UInt8]?) {
+            precondition(lines.count == commands.count, "one encoded line per command")
+            self.message = message
+            self.commands = commands
+            self.lines = lines
+            self.pipelined = pipelined
+            self.dataBytes = dataBytes
+            self.chunk = chunk
+            self.firstRecipientIndex = commands.firstIndex(where: { if case .rcptTo = $0 { return true }; return false }) ?? commands.count
+        }
+    }
 
-    var isPipelined: Bool { pipelined }
+    private let plan: Plan
+    var message: OutgoingMessage { plan.message }
+    private var commands: [SMTPCommand] { plan.commands }
+    private var chunk: [UInt8]? { plan.chunk }
+
+    var isPipelined: Bool { plan.pipelined }
     /// True when everything of this transaction is on the wire and only its final reply is
     /// awaited: the point where the next transaction may follow (RFC 2920 section 3.1).
     var isAwaitingFinalReply: Bool {
         if case .awaitingFinalReply = phase { return true }
-        return chunk != nil && sentCount == commands.count
+        return plan.chunk != nil && sentCount == plan.commands.count
     }
-    private let firstRecipientIndex: Int
     private var phase = Phase.commands
     private var sentCount = 0
     private var answeredCount = 0
@@ -49,16 +72,9 @@ struct TransactionState: Sendable {
     private var finalReply: SMTPReply?
     private var lastReply: (reply: SMTPReply, stage: SMTPStage)?
 
-    /// - Parameter lines: each command's wire form, encoded (and so validated) once by the session.
-    init(message: OutgoingMessage, commands: [SMTPCommand], lines: [[UInt8]], pipelined: Bool, chunk: [UInt8]? = nil) {
-        precondition(lines.count == commands.count, "one encoded line per command")
-        self.message = message
-        self.commands = commands
-        self.lines = lines
-        self.pipelined = pipelined
-        self.chunk = chunk
-        self.firstRecipientIndex = commands.firstIndex(where: { if case .rcptTo = $0 { return true }; return false }) ?? commands.count
-        self.recipientReplies = Array(repeating: nil, count: message.recipients.count)
+    init(plan: Plan) {
+        self.plan = plan
+        self.recipientReplies = Array(repeating: nil, count: plan.message.recipients.count)
     }
 
     /// The stage of the reply awaited next.
@@ -70,7 +86,7 @@ struct TransactionState: Sendable {
     }
 
     mutating func start() -> Step {
-        let count = pipelined ? commands.count : 1
+        let count = plan.pipelined ? commands.count : 1
         sentCount = count
         return .write(encode(commands[0..<count]))
     }
@@ -97,7 +113,7 @@ struct TransactionState: Sendable {
         case .mailFrom:
             mailReply = reply
         case .rcptTo:
-            recipientReplies[answeredCount - firstRecipientIndex] = reply
+            recipientReplies[answeredCount - plan.firstRecipientIndex] = reply
         case .data:
             dataReply = reply
         case .bdat:
@@ -127,7 +143,7 @@ struct TransactionState: Sendable {
         guard dataReply?.code == 354 else { return finish(closing: false) }
         if mailReply?.isPositiveCompletion == true, anyRecipientAccepted {
             phase = .awaitingFinalReply
-            return .write(MessageDataEncoder.encode(message.data))
+            return .write(plan.dataBytes ?? MessageDataEncoder.encode(message.data))
         }
         phase = .discardingData
         return .write(Array(".\r\n".utf8))
@@ -166,7 +182,7 @@ struct TransactionState: Sendable {
     private func encode(_ range: ArraySlice<SMTPCommand>) -> [UInt8] {
         var bytes: [UInt8] = []
         for index in range.indices {
-            bytes.append(contentsOf: lines[index])
+            bytes.append(contentsOf: plan.lines[index])
             if case .bdat = commands[index], let chunk { bytes.append(contentsOf: chunk) }
         }
         return bytes

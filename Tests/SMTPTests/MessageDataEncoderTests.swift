@@ -84,3 +84,18 @@ extension MessageDataEncoderTests {
         }
     }
 }
+
+extension MessageDataEncoderTests {
+    /// Old Mac line endings (bare CR only, no LF anywhere): every line is still its own line,
+    /// dots stuffed after each CR. The encoder keeps the position of the next LF between lines,
+    /// so such a message is scanned once, not once per line (found in review).
+    @Test func bareCarriageReturnLinesEncodeLikeTheReference() {
+        let text = Array(String(repeating: ".line\r", count: 2_000).utf8)
+        var reference: [UInt8] = []
+        MessageDataEncoder.encode(text.lazy.map { $0 }, into: &reference)
+        let transfer = MessageDataEncoder.transfer(text)
+        #expect(transfer.bytes == reference)
+        #expect(transfer.bytes.starts(with: Array("..line\r\n..line\r\n".utf8)))
+        #expect(transfer.normalizedLength == MessageDataEncoder.normalizeLineEndings(text).count)
+    }
+}

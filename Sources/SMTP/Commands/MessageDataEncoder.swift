@@ -49,13 +49,16 @@ public enum MessageDataEncoder {
         }
         var index = 0
         var atLineStart = true
+        // The next LF at or after `index`, kept between lines: searched again only once passed,
+        // so a message whose lines end in bare CRs is not scanned to its end once per line.
+        var lineFeed = -1
         while index < count {
             if base[index] == UInt8(ascii: ".") {
                 output.append(UInt8(ascii: "."))
                 addedDots += 1
             }
             // The line ends at the first CR or LF: the next LF, or a CR before it.
-            let lineFeed = offset(of: 0x0A, in: base, from: index, to: count)
+            if lineFeed < index { lineFeed = offset(of: 0x0A, in: base, from: index, to: count) }
             let end = offset(of: 0x0D, in: base, from: index, to: lineFeed)
             output.append(contentsOf: UnsafeBufferPointer(start: base + index, count: end - index))
             guard end < count else {

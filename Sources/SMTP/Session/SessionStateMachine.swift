@@ -271,15 +271,6 @@ public struct SessionStateMachine: Sendable {
             let size = MessageDataEncoder.normalizedLength(of: message.data)
             return .refuseMessage(error(.messageTooLarge(size: size, limit: limit), stage: .mail))
         }
-        // The wire form is made here, once: it also gives the size.
-        let chunking = configuration.usesChunking && extensions.chunking
-        let chunk = chunking ? MessageDataEncoder.normalizeLineEndings(message.data) : nil
-        let transfer = chunking ? nil : MessageDataEncoder.transfer(message.data)
-        let size = chunk?.count ?? transfer?.normalizedLength ?? 0
-        if let limit = extensions.maximumSize, limit > 0, size > limit {
-            // Refused locally: the session stays usable for the next message.
-            return .refuseMessage(error(.messageTooLarge(size: size, limit: limit), stage: .mail))
-        }
         // Each scan of the message is done once: this runs for every message of a campaign.
         let needsSMTPUTF8 = message.requiresSMTPUTF8
         let hasEightBitContent = message.hasEightBitContent
@@ -288,6 +279,15 @@ public struct SessionStateMachine: Sendable {
         }
         if hasEightBitContent, !extensions.eightBitMIME {
             return .refuseMessage(error(.eightBitNotSupported, stage: .mail))
+        }
+        // The wire form is made here, once: it also gives the size.
+        let chunking = configuration.usesChunking && extensions.chunking
+        let chunk = chunking ? MessageDataEncoder.normalizeLineEndings(message.data) : nil
+        let transfer = chunking ? nil : MessageDataEncoder.transfer(message.data)
+        let size = chunk?.count ?? transfer?.normalizedLength ?? 0
+        if let limit = extensions.maximumSize, limit > 0, size > limit {
+            // Refused locally: the session stays usable for the next message.
+            return .refuseMessage(error(.messageTooLarge(size: size, limit: limit), stage: .mail))
         }
         var parameters: [String] = []
         if extensions.maximumSize != nil { parameters.append("SIZE=\(size)") }

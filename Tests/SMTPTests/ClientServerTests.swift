@@ -424,6 +424,22 @@ extension ClientServerTests {
         }
     }
 
+    /// A message handed to a session that already failed at the dot never left: its error is
+    /// at stage mail, so the daemon sends it again instead of counting a delivery of unknown fate.
+    @Test func aMessageSentAfterTheSessionFailedFailsAtMail() async throws {
+        let script = ServerScript([ScriptRule(on: .dot, action: .drop)])
+        try await Self.withServer(SMTPServerConfiguration(script: script)) { _, port in
+            let connection = try await SMTPConnection.connect(configuration: Self.clientConfiguration(port: port), tlsContext: nil)
+            await #expect(throws: SMTPError.self) { try await connection.send(Self.message(["first@example.org"])) }
+            do {
+                _ = try await connection.send(Self.message(["second@example.org"]))
+                Issue.record("send on a failed session succeeded")
+            } catch {
+                #expect((error as? SMTPError)?.stage == .mail, "\(error)")
+            }
+        }
+    }
+
     @Test func quitTwiceReturnsForBothCallers() async throws {
         try await Self.withServer(SMTPServerConfiguration()) { _, port in
             let connection = try await SMTPConnection.connect(configuration: Self.clientConfiguration(port: port), tlsContext: nil)

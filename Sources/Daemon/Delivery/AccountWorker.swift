@@ -33,23 +33,21 @@ struct AccountWorker: Sendable {
 
 
     func run() async {
-        var connection: SMTPConnection?
-        var sentOnConnection = 0
+        var slot = SessionSlot()
         /// The provider whose connection slot this worker holds: its session carries that
         /// provider's messages now, and counts toward the provider's `max_connections`.
         var heldProvider: String?
         let variablesDecoder = JSONDecoder()
         await withTaskGroup(of: Void.self) { commits in
-            var uncommitted = 0
             while !engine.isStopping {
                 let settings = engine.settings.current
                 guard let configuration = settings.configuration.accounts[account] else { break }
                 guard index < configuration.concurrency else { break }
                 if let until = await engine.throttle.accountSuspendedUntil(account), until.timeIntervalSinceNow > 0.5 {
                     // A cool-down or a used-up quota: claiming now would only hand the claims back.
-                    if let open = connection { await open.quit() }
-                    connection = nil
-                    sentOnConnection = 0
+                    if let open = slot.connection { await open.quit() }
+                    slot.connection = nil
+                    slot.sentOnConnection = 0
                     if let held = heldProvider { await engine.throttle.releaseConnection(provider: held) }
                     heldProvider = nil
                     try? await Task.sleep(for: .milliseconds(Int(min(until.timeIntervalSinceNow, 1) * 1000)))
@@ -66,11 +64,11 @@ struct AccountWorker: Sendable {
                     continue
                 }
                 if claimed.isEmpty {
-                    if let open = connection, sentOnConnection > 0 {
+                    if let open = slot.connection, slot.sentOnConnection > 0 {
                         // Idle sessions are closed rather than left to the relay's timeout.
                         await open.quit()
-                        connection = nil
-                        sentOnConnection = 0
+                        slot.connection = nil
+                        slot.sentOnConnection = 0
                     }
                     if let held = heldProvider {
                         await engine.throttle.releaseConnection(provider: held)
@@ -81,9 +79,25 @@ struct AccountWorker: Sendable {
                     continue
                 }
                 var remaining = claimed[...]
+                var stopBatch = false
                 while let recipient = remaining.first {
                     if engine.isStopping { break }
                     let provider = settings.providers.provider(forDomain: recipient.domain)
+                    let perConnection = ThrottleLimits.smallest(configuration.messagesPerConnection,
+                                                                settings.providers.limits(forProvider: provider).maxMessagesPerConnection)
+                    // Up to `pipelineDepth` messages ride the session at once; a change of
+                    // session (another provider, a new or a dead one) waits for all of them.
+                    while !slot.inFlight.isEmpty {
+                        let needsNewSession = heldProvider != provider || slot.connection == nil || slot.sentOnConnection >= perConnection
+                        if !needsNewSession, slot.inFlight.count < Self.pipelineDepth { break }
+                        if await !settleOldest(&slot, remaining: &remaining, settings: settings, commits: &commits) {
+                            stopBatch = true
+                            break
+                        }
+                    }
+                    if stopBatch { break }
+                    // A message that had no turn on a session that ended went back to the front.
+                    if remaining.first?.id != recipient.id { continue }
                     if heldProvider != provider {
                         if let held = heldProvider { await engine.throttle.releaseConnection(provider: held) }
                         heldProvider = nil
@@ -97,6 +111,18 @@ struct AccountWorker: Sendable {
                     let jobLimits = (try? await engine.composers.context(jobID: recipient.jobID, store: engine.store))?.rateLimits
                     let reservation = await engine.throttle.reserve(account: account, provider: provider, job: recipient.jobID, jobLimits: jobLimits)
                     guard case .reserved(let reservedAt) = reservation else {
+                        if !slot.inFlight.isEmpty {
+                            // Record what is on the wire before waiting: its outcome may be what
+                            // the throttle waits for (a reservation completes with its send).
+                            while !slot.inFlight.isEmpty {
+                                if await !settleOldest(&slot, remaining: &remaining, settings: settings, commits: &commits) {
+                                    stopBatch = true
+                                    break
+                                }
+                            }
+                            if stopBatch { break }
+                            continue
+                        }
                         guard case .wait(let until) = reservation else { break }
                         let delay = until.timeIntervalSinceNow
                         if delay > 2 {
@@ -107,18 +133,16 @@ struct AccountWorker: Sendable {
                         try? await Task.sleep(for: .milliseconds(Int(max(delay, 0.001) * 1000)))
                         continue
                     }
-                    let completeReservation = { [engine, account, reservedAt] in
+                    let completeReservation: @Sendable () async -> Void = { [engine, account, reservedAt] in
                         await engine.throttle.complete(account: account, provider: provider, job: recipient.jobID, reservedAt: reservedAt)
                     }
                     remaining = remaining.dropFirst()
-                    let perConnection = ThrottleLimits.smallest(configuration.messagesPerConnection,
-                                                                settings.providers.limits(forProvider: provider).maxMessagesPerConnection)
-                    if connection == nil || sentOnConnection >= perConnection {
-                        if let old = connection { await old.quit() }
-                        connection = nil
-                        sentOnConnection = 0
+                    if slot.connection == nil || slot.sentOnConnection >= perConnection {
+                        if let old = slot.connection { await old.quit() }
+                        slot.connection = nil
+                        slot.sentOnConnection = 0
                         do throws(SMTPError) {
-                            connection = try await connect(configuration, settings: settings)
+                            slot.connection = try await connect(configuration, settings: settings)
                         } catch {
                             await completeReservation()
                             await connectionFailed(error, recipients: [recipient] + remaining, provider: provider, settings: settings, commits: &commits)
@@ -128,31 +152,28 @@ struct AccountWorker: Sendable {
                             continue
                         }
                     }
-                    guard let session = connection else {
+                    guard let session = slot.connection else {
                         await completeReservation()
                         continue
                     }
-                    let outcome = await deliver(recipient, over: session, provider: provider, settings: settings, decoder: variablesDecoder)
-                    await completeReservation()
-                    sentOnConnection += 1
-                    if !outcome.connectionUsable {
-                        await session.quit()
-                        connection = nil
+                    switch await prepare(recipient, provider: provider, settings: settings, decoder: variablesDecoder) {
+                    case .failed(let delivered):
+                        await completeReservation()
+                        await commit(delivered, slot: &slot, commits: &commits)
+                    case .message(let message, let started, let firstAttemptAt):
+                        let outgoing = OutgoingMessage(sender: message.envelopeSender, recipients: [message.envelopeRecipient], data: message.bytes)
+                        let sending = Task { () -> Result<TransactionResult, SMTPError> in
+                            do throws(SMTPError) { return .success(try await session.send(outgoing)) } catch { return .failure(error) }
+                        }
+                        slot.inFlight.append(InFlight(recipient: recipient, provider: provider, session: session, started: started,
+                                                      firstAttemptAt: firstAttemptAt, completeReservation: completeReservation, sending: sending))
+                        slot.sentOnConnection += 1
                     }
-                    commits.addTask { [engine] in try? await engine.committer.submit(outcome.outcome) }
-                    uncommitted += 1
-                    if uncommitted >= Self.maximumUncommitted {
-                        await commits.waitForAll()
-                        uncommitted = 0
-                    }
-                    if case .pauseAccount(let reason) = outcome.decision {
-                        await pauseAccount(reason: reason)
-                        break
-                    }
-                    if case .requeue = outcome.decision {
-                        // The scope is cooling down: the rest of this batch would only wait.
-                        break
-                    }
+                }
+                // Every message handed to the session gets its outcome recorded, whatever
+                // stopped the batch; a message that had no turn goes back with the claims.
+                while !slot.inFlight.isEmpty {
+                    _ = await settleOldest(&slot, remaining: &remaining, settings: settings, commits: &commits)
                 }
                 if !remaining.isEmpty {
                     let ids = remaining.map(\.id)
@@ -163,7 +184,84 @@ struct AccountWorker: Sendable {
             await commits.waitForAll()
         }
         if let held = heldProvider { await engine.throttle.releaseConnection(provider: held) }
-        if let connection { await connection.quit() }
+        if let connection = slot.connection { await connection.quit() }
+    }
+
+    /// Messages on one session at once: the current one and the next, whose MAIL, RCPT and
+    /// DATA follow the current one's data in the same write (RFC 2920 section 3.1), so a
+    /// message costs one round trip to the relay instead of two.
+    static let pipelineDepth = 2
+
+    /// A message handed to the session whose outcome is not recorded yet.
+    struct InFlight: Sendable {
+        let recipient: ClaimedRecipient
+        let provider: String
+        let session: SMTPConnection
+        let started: Date
+        let firstAttemptAt: Date
+        let completeReservation: @Sendable () async -> Void
+        let sending: Task<Result<TransactionResult, SMTPError>, Never>
+    }
+
+    /// The worker's session and what rides on it.
+    struct SessionSlot {
+        var connection: SMTPConnection?
+        var sentOnConnection = 0
+        /// Oldest first, at most ``pipelineDepth``.
+        var inFlight: [InFlight] = []
+        /// The last session that a message's answer ended (a 421, a dropped connection): a
+        /// message queued behind that answer never had its turn.
+        var endedSession: SMTPConnection?
+        /// Outcomes waiting for their group commit.
+        var uncommitted = 0
+    }
+
+    /// Waits for the oldest message on the session and records its outcome. Returns false
+    /// when the batch must stop: the account was paused, or the scope is cooling down.
+    private func settleOldest(_ slot: inout SessionSlot, remaining: inout ArraySlice<ClaimedRecipient>, settings: RuntimeSettings,
+                              commits: inout TaskGroup<Void>) async -> Bool {
+        guard !slot.inFlight.isEmpty else { return true }
+        let item = slot.inFlight.removeFirst()
+        let sent = await item.sending.value
+        if case .failure(let error) = sent, error.stage == .mail, let ended = slot.endedSession, ended === item.session {
+            // It never had its turn: it goes again on the next session and no attempt is
+            // counted. Its throttle reservation stays spent, which errs on the slow side.
+            await item.completeReservation()
+            remaining.insert(item.recipient, at: remaining.startIndex)
+            logger.debug("message queued behind a session that ended; sent again on the next one",
+                         metadata: ["job_id": "\(item.recipient.jobID)", "recipient": "\(item.recipient.address)"])
+            return true
+        }
+        let delivered = await conclude(item.recipient, provider: item.provider, settings: settings, started: item.started,
+                                       firstAttemptAt: item.firstAttemptAt, sent: sent)
+        await item.completeReservation()
+        if !delivered.connectionUsable {
+            slot.endedSession = item.session
+            if let open = slot.connection, open === item.session {
+                await open.quit()
+                slot.connection = nil
+            }
+        }
+        await commit(delivered, slot: &slot, commits: &commits)
+        if case .pauseAccount(let reason) = delivered.decision {
+            await pauseAccount(reason: reason)
+            return false
+        }
+        if case .requeue = delivered.decision {
+            // The scope is cooling down: the rest of this batch would only wait.
+            return false
+        }
+        return true
+    }
+
+    /// Hands an outcome to the group committer, waiting when too many are pending.
+    private func commit(_ delivered: Delivered, slot: inout SessionSlot, commits: inout TaskGroup<Void>) async {
+        commits.addTask { [engine] in try? await engine.committer.submit(delivered.outcome) }
+        slot.uncommitted += 1
+        if slot.uncommitted >= Self.maximumUncommitted {
+            await commits.waitForAll()
+            slot.uncommitted = 0
+        }
     }
 
     private func connect(_ configuration: AccountConfiguration, settings: RuntimeSettings) async throws(SMTPError) -> SMTPConnection {
@@ -182,9 +280,14 @@ struct AccountWorker: Sendable {
         var connectionUsable: Bool
     }
 
-    /// Renders and sends one message, and decides what its reply means.
-    private func deliver(_ recipient: ClaimedRecipient, over connection: SMTPConnection, provider: String, settings: RuntimeSettings,
-                         decoder: JSONDecoder) async -> Delivered {
+    /// A message ready for the session, or the outcome of a render that failed.
+    enum Prepared: Sendable {
+        case message(RenderedMessage, started: Date, firstAttemptAt: Date)
+        case failed(Delivered)
+    }
+
+    /// Renders (and signs) one message just before it is sent.
+    private func prepare(_ recipient: ClaimedRecipient, provider: String, settings: RuntimeSettings, decoder: JSONDecoder) async -> Prepared {
         let started = Date()
         var message: RenderedMessage
         var firstAttemptAt = started
@@ -202,16 +305,23 @@ struct AccountWorker: Sendable {
             // A message that cannot be rendered will not render next time either.
             let attempt = AttemptInfo(at: started, stage: "render", text: "\(error)", replyClass: .reject, rule: "render-error")
             logger.warning("message cannot be rendered", metadata: ["job_id": "\(recipient.jobID)", "recipient": "\(recipient.address)", "error": "\(error)"])
-            return Delivered(outcome: DeliveryOutcome(recipientID: recipient.id, jobID: recipient.jobID, account: account, provider: provider,
-                                                      attempt: attempt, transition: .failed),
-                             decision: .fail, connectionUsable: true)
+            return .failed(Delivered(outcome: DeliveryOutcome(recipientID: recipient.id, jobID: recipient.jobID, account: account, provider: provider,
+                                                              attempt: attempt, transition: .failed),
+                                     decision: .fail, connectionUsable: true))
         }
+        return .message(message, started: started, firstAttemptAt: firstAttemptAt)
+    }
+
+    /// Decides what the session's answer for one message means, and records its effects
+    /// (throttle, circuit breaker, log).
+    private func conclude(_ recipient: ClaimedRecipient, provider: String, settings: RuntimeSettings, started: Date, firstAttemptAt: Date,
+                          sent: Result<TransactionResult, SMTPError>) async -> Delivered {
         let classification: Classification
         let reply: SMTPReply?
         let stage: SMTPStage
         var usable = true
-        do {
-            let result = try await connection.send(OutgoingMessage(sender: message.envelopeSender, recipients: [message.envelopeRecipient], data: message.bytes))
+        switch sent {
+        case .success(let result):
             if let refused = result.recipients.first(where: { !$0.accepted }) {
                 stage = refused.stage
                 reply = refused.reply
@@ -225,7 +335,7 @@ struct AccountWorker: Sendable {
             } else {
                 classification = Classification(replyClass: .transient, rule: "no-final-reply", source: "maild")
             }
-        } catch {
+        case .failure(let error):
             stage = error.stage
             reply = error.reply
             classification = settings.classifier.classify(error)

@@ -61,7 +61,11 @@ final class SMTPClientHandler: ChannelInboundHandler {
             handle(action)
         }
         if !waiting.isEmpty, machine.isFinished {
-            failEverything(machine.failure ?? SMTPError(kind: .sessionUnusable, stage: .mail, server: machine.configuration.server))
+            // The session ended before these messages had their turn: none of their commands
+            // left, whatever stage the session itself failed at.
+            var notSent = machine.failure ?? SMTPError(kind: .sessionUnusable, stage: .mail, server: machine.configuration.server)
+            notSent.stage = .mail
+            failEverything(notSent)
         }
     }
 

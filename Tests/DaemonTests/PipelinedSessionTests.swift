@@ -21,4 +21,23 @@ struct PipelinedSessionTests {
         #expect(retried.count == 1, "\(rows)")
         #expect(harness.daemonLog.contains("message queued behind a session that ended"))
     }
+
+    /// A message the session refuses itself (here a UTF-8 address for a relay without
+    /// SMTPUTF8) writes nothing and leaves the session as it was: the messages around it go
+    /// on the same connection, none is disturbed by a reconnect.
+    @Test func aMessageRefusedByTheClientKeepsTheSession() async throws {
+        let relay = SMTPServerConfiguration(extensions: AdvertisedExtensions(smtpUTF8: false), recordLimit: nil)
+        let harness = try await DaemonHarness(relay: relay, concurrency: 1)
+        defer { Task { await harness.stop() } }
+        try await harness.startDaemon()
+        let addresses = ["reader1@example.com", "reader2@example.com", "j\u{F6}ran@example.com", "reader4@example.com", "reader5@example.com"]
+        let job = try await harness.submitJob(try harness.writeCampaign(addresses: addresses, name: "utf8"))
+        let status = try await harness.waitForPolicyJob(job)
+        let counts = status["counts"] as? [String: Any] ?? [:]
+        #expect(counts["sent"] as? Int == 4, "\(status)")
+        #expect(counts["failed"] as? Int == 1, "\(status)")
+        let messages = harness.relay.messages
+        #expect(messages.count == 4)
+        #expect(Set(messages.map(\.connectionID)).count == 1, "\(messages.map(\.connectionID))")
+    }
 }

@@ -424,6 +424,29 @@ extension ClientServerTests {
         }
     }
 
+    /// With CHUNKING a transaction pipelined behind the current one leaves whole (BDAT needs no
+    /// 354), so when the connection drops before either is answered, both fates are unknown:
+    /// both fail at stage dot, and the daemon counts an attempt instead of resending blindly.
+    @Test func aBDATTransactionPipelinedBehindADroppedOneFailsAtTheDot() async throws {
+        let script = ServerScript([ScriptRule(on: .dot, messages: .only(1), action: ServerAction.drop.delayed(by: .milliseconds(400)))])
+        let server = SMTPServerConfiguration(extensions: AdvertisedExtensions(chunking: true), script: script)
+        try await Self.withServer(server) { _, port in
+            let connection = try await SMTPConnection.connect(configuration: Self.clientConfiguration(port: port), tlsContext: nil)
+            #expect(connection.session.extensions.chunking)
+            let first = Task { () -> SMTPStage? in
+                do { _ = try await connection.send(Self.message(["first@example.org"])); return nil } catch { return (error as? SMTPError)?.stage }
+            }
+            // The first transaction is on the wire and its answer held back: the second one
+            // follows it, data included.
+            try await Task.sleep(for: .milliseconds(100))
+            let second = Task { () -> SMTPStage? in
+                do { _ = try await connection.send(Self.message(["second@example.org"])); return nil } catch { return (error as? SMTPError)?.stage }
+            }
+            #expect(await first.value == .dot)
+            #expect(await second.value == .dot)
+        }
+    }
+
     /// A message handed to a session that already failed at the dot never left: its error is
     /// at stage mail, so the daemon sends it again instead of counting a delivery of unknown fate.
     @Test func aMessageSentAfterTheSessionFailedFailsAtMail() async throws {

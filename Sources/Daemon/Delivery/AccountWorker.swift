@@ -237,10 +237,12 @@ struct AccountWorker: Sendable {
         await item.completeReservation()
         if !delivered.connectionUsable {
             slot.endedSession = item.session
-            if let open = slot.connection, open === item.session {
-                await open.quit()
-                slot.connection = nil
-            }
+            if slot.connection === item.session { slot.connection = nil }
+        }
+        // A session no longer in use is closed once nothing rides it any more: never under a
+        // message still on the wire.
+        if slot.connection !== item.session, !slot.inFlight.contains(where: { $0.session === item.session }) {
+            await item.session.quit()
         }
         await commit(delivered, slot: &slot, commits: &commits)
         if case .pauseAccount(let reason) = delivered.decision {
@@ -252,6 +254,18 @@ struct AccountWorker: Sendable {
             return false
         }
         return true
+    }
+
+    /// Errors with which the session refused one message itself before writing anything (too
+    /// large for the relay's SIZE, 8-bit or UTF-8 the relay cannot take, an address that cannot
+    /// be written as a command): the session carries on with the next message.
+    static func refusesOnlyThisMessage(_ error: SMTPError) -> Bool {
+        switch error.kind {
+        case .messageTooLarge, .smtpUTF8NotSupported, .eightBitNotSupported, .invalidCommand:
+            return error.stage == .mail || error.stage == .rcpt || error.stage == .data
+        default:
+            return false
+        }
     }
 
     /// Hands an outcome to the group committer, waiting when too many are pending.
@@ -339,7 +353,7 @@ struct AccountWorker: Sendable {
             stage = error.stage
             reply = error.reply
             classification = settings.classifier.classify(error)
-            usable = false
+            usable = Self.refusesOnlyThisMessage(error)
         }
         let now = Date()
         let policy = DeliveryPolicy(retry: settings.retryPolicy)

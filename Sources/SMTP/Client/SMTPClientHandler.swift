@@ -242,15 +242,21 @@ final class SMTPClientHandler: ChannelInboundHandler {
         readyPromise?.fail(error)
         readyPromise = nil
         let current = inFlight.first
-        // Only the current transaction can have had its data sent; the one pipelined behind
-        // it and the waiting ones failed before their data left, at stage mail.
-        var notSent = error
-        notSent.stage = .mail
-        let others = inFlight.dropFirst() + waiting.map(\.1)
+        let pipelined = inFlight.dropFirst()
+        let notStarted = waiting.map(\.1)
         inFlight.removeAll()
         waiting.removeAll()
+        // The current transaction may have had its data sent: its error keeps the stage it
+        // reached. One pipelined behind it went out whole with BDAT (its data needs no 354), so
+        // its fate is as unknown as the current one's; with DATA its data waited for a 354
+        // that never came. The waiting ones never left.
+        var behind = error
+        behind.stage = machine.sendsDataWithoutWaiting ? .dot : .mail
+        var notSent = error
+        notSent.stage = .mail
         current?.fail(error)
-        for promise in others { promise.fail(notSent) }
+        for promise in pipelined { promise.fail(behind) }
+        for promise in notStarted { promise.fail(notSent) }
     }
 
     private func completeQuit() {
@@ -265,6 +271,9 @@ extension SessionStateMachine {
         if case .quitting = state { return true }
         return false
     }
+
+    /// True when messages go with BDAT: a transaction's data leaves with its commands.
+    var sendsDataWithoutWaiting: Bool { configuration.usesChunking && extensions.chunking }
 
     /// True once the session can never take another message.
     var isFinished: Bool {

@@ -17,6 +17,8 @@ struct SMTPBench: AsyncParsableCommand {
     @Option var messages = 20_000
     @Option(help: "Approximate message size in bytes.") var size = 2048
     @Flag(name: .customLong("no-pipelining")) var noPipelining = false
+    @Option(help: "Tasks sending through each connection: 1 waits for each message before the next (two round trips per message); 2 or more keep the next one queued behind the current one's data (one round trip).")
+    var senders = 4
     @Flag(name: .customLong("cooperative-pool"), help: "Send from the cooperative pool instead of the connection's event loop.")
     var cooperativePool = false
 
@@ -27,6 +29,7 @@ struct SMTPBench: AsyncParsableCommand {
         let total = messages
         let connectionCount = connections
         let cooperativePool = self.cooperativePool
+        let sendersPerConnection = max(1, senders)
         let group = MultiThreadedEventLoopGroup(numberOfThreads: min(connectionCount, System.coreCount))
         let start = ContinuousClock.now
         let delivered = try await withThrowingTaskGroup(of: Int.self) { tasks in
@@ -37,12 +40,12 @@ struct SMTPBench: AsyncParsableCommand {
                     // Several senders per connection keep a message queued, so its commands can
                     // follow the current message's data (RFC 2920 section 3.1).
                     let accepted = try await withThrowingTaskGroup(of: Int.self) { senders in
-                        for lane in 0..<Self.sendersPerConnection {
+                        for lane in 0..<sendersPerConnection {
                             // On the connection's own loop, unless --cooperative-pool.
                             let executor: (any TaskExecutor)? = cooperativePool ? nil : connection.taskExecutor
                             senders.addTask(executorPreference: executor) {
                                 var accepted = 0
-                                for number in stride(from: lane, to: share, by: Self.sendersPerConnection) {
+                                for number in stride(from: lane, to: share, by: sendersPerConnection) {
                                     let message = OutgoingMessage(sender: "bench@example.com", recipients: ["rcpt\(number % 100)@example.net"], data: body)
                                     accepted += try await connection.send(message).acceptedCount
                                 }
@@ -63,8 +66,6 @@ struct SMTPBench: AsyncParsableCommand {
                      connectionCount, total, delivered, seconds, Double(total) / seconds))
         try await group.shutdownGracefully()
     }
-
-    static let sendersPerConnection = 4
 
     static func message(size: Int) -> [UInt8] {
         var text = "From: bench@example.com\r\nTo: rcpt@example.net\r\nSubject: throughput test\r\nMessage-ID: <bench@example.com>\r\n\r\n"

@@ -4,7 +4,9 @@
 # for maild's client sending one message at a time (`--senders 1`: two round trips per
 # message, how maild's workers sent before they kept a second message on the session), with the
 # next message queued behind the current one's data (`--senders 2`: one round trip, how they
-# send now), Python smtplib (four round trips) and the C ceiling (one round trip, nothing else).
+# send now), Python smtplib (four round trips) and the C ceiling (one round trip, nothing else);
+# then maild itself, one worker (`concurrency = 1`), sending a campaign of as many messages
+# through the same link.
 # Usage: bench/smtp-latency.sh [MESSAGES] [DELAY_MS]   (defaults 300 and 5: a 10 ms round trip)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -21,8 +23,9 @@ if [ ! -x /usr/sbin/smtp-sink ]; then
     echo "bench: Postfix's smtp-sink is missing: sudo apt-get install postfix" >&2; exit 1
   fi
 fi
+source bench/bench-lib.sh
+build_release
 swift build -c release --product smtp-bench >/dev/null
-bin=$(swift build -c release --show-bin-path)
 "${CC:-$(command -v cc || command -v clang)}" -O2 -o "$bin/pipeline-ceiling" bench/ceiling/pipeline_ceiling.c
 
 sink_user=$(id -un); [ "$(id -u)" = 0 ] && sink_user=nobody
@@ -30,7 +33,9 @@ sink_user=$(id -un); [ "$(id -u)" = 0 ] && sink_user=nobody
 sink_pid=$!
 python3 bench/latency_proxy.py "$proxy_port" "$sink_port" "$delay" &
 proxy_pid=$!
-trap 'kill $sink_pid $proxy_pid 2>/dev/null || true' EXIT
+work=$(mktemp -d /tmp/maild-latency-XXXXXX)
+maild_pid=
+trap 'kill $sink_pid $proxy_pid $maild_pid 2>/dev/null || true; rm -rf "$work"' EXIT
 for port in "$sink_port" "$proxy_port"; do
   for _ in $(seq 50); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.1; done
 done
@@ -40,3 +45,12 @@ printf 'maild-smtp senders=1  '; "$bin/smtp-bench" --port "$proxy_port" --connec
 printf 'maild-smtp senders=2  '; "$bin/smtp-bench" --port "$proxy_port" --connections 1 --senders 2 --messages "$messages" --size "$size"
 python3 bench/python_smtplib.py --port "$proxy_port" --connections 1 --messages "$messages" --size "$size"
 "$bin/pipeline-ceiling" "$proxy_port" "$messages" "$size"
+
+write_campaign "$work" "$messages"
+start_maild "$work" "$proxy_port" 1
+start=$(now)
+job=$("$bin/mailctl" submit "$work/campaign.json")
+acknowledged=$(now)
+"$bin/mailctl" watch "$job" --json >"$work/watch.jsonl" || { echo "bench: job $job did not complete cleanly" >&2; exit 1; }
+done_at=$(now)
+python3 -c "import sys; a, d, n = float(sys.argv[1]), float(sys.argv[2]), int(sys.argv[3]); print(f'maild (daemon, 1 worker) messages={n} seconds={d-a:.3f} rate={n/(d-a):.0f} msg/s')" "$acknowledged" "$done_at" "$messages"

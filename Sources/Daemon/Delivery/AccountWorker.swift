@@ -45,6 +45,7 @@ struct AccountWorker: Sendable {
                 guard index < configuration.concurrency else { break }
                 if let until = await engine.throttle.accountSuspendedUntil(account), until.timeIntervalSinceNow > 0.5 {
                     // A cool-down or a used-up quota: claiming now would only hand the claims back.
+                    await drain(&slot, settings: settings, commits: &commits)
                     if let open = slot.connection { await open.quit() }
                     slot.connection = nil
                     slot.sentOnConnection = 0
@@ -64,6 +65,11 @@ struct AccountWorker: Sendable {
                     continue
                 }
                 if claimed.isEmpty {
+                    if !slot.inFlight.isEmpty {
+                        // The last messages are still on the session: record them, then look again.
+                        await drain(&slot, settings: settings, commits: &commits)
+                        continue
+                    }
                     if let open = slot.connection, slot.sentOnConnection > 0 {
                         // Idle sessions are closed rather than left to the relay's timeout.
                         await open.quit()
@@ -170,10 +176,13 @@ struct AccountWorker: Sendable {
                         slot.sentOnConnection += 1
                     }
                 }
-                // Every message handed to the session gets its outcome recorded, whatever
-                // stopped the batch; a message that had no turn goes back with the claims.
-                while !slot.inFlight.isEmpty {
-                    _ = await settleOldest(&slot, remaining: &remaining, settings: settings, commits: &commits)
+                // A batch that ran out leaves its last messages on the session: the next batch
+                // follows them without a pause. One that stopped early has every message on
+                // the session recorded first; a message that had no turn goes back with the claims.
+                if stopBatch || !remaining.isEmpty || engine.isStopping {
+                    while !slot.inFlight.isEmpty {
+                        _ = await settleOldest(&slot, remaining: &remaining, settings: settings, commits: &commits)
+                    }
                 }
                 if !remaining.isEmpty {
                     let ids = remaining.map(\.id)
@@ -181,6 +190,7 @@ struct AccountWorker: Sendable {
                     if !engine.isStopping { try? await Task.sleep(for: .milliseconds(250)) }
                 }
             }
+            await drain(&slot, settings: engine.settings.current, commits: &commits)
             await commits.waitForAll()
         }
         if let held = heldProvider { await engine.throttle.releaseConnection(provider: held) }
@@ -265,6 +275,18 @@ struct AccountWorker: Sendable {
             return error.stage == .mail || error.stage == .rcpt || error.stage == .data
         default:
             return false
+        }
+    }
+
+    /// Records every message on the session; one that had no turn goes back to the queue.
+    private func drain(_ slot: inout SessionSlot, settings: RuntimeSettings, commits: inout TaskGroup<Void>) async {
+        var leftover: ArraySlice<ClaimedRecipient> = []
+        while !slot.inFlight.isEmpty {
+            _ = await settleOldest(&slot, remaining: &leftover, settings: settings, commits: &commits)
+        }
+        if !leftover.isEmpty {
+            let ids = leftover.map(\.id)
+            _ = try? await engine.store.run { try $0.releaseClaims(ids) }
         }
     }
 

@@ -61,6 +61,8 @@ struct AccountWorker: Sendable {
                     claimed = try await engine.store.run { [account] in try $0.claimDueRecipients(account: account, now: Date(), limit: Self.claimBatch) }
                 } catch {
                     logger.error("cannot claim recipients", metadata: ["error": "\(error)"])
+                    // Record what is on the session now, not once the store answers again.
+                    await drain(&slot, settings: settings, commits: &commits)
                     try? await Task.sleep(for: .seconds(1))
                     continue
                 }
@@ -92,7 +94,8 @@ struct AccountWorker: Sendable {
                     let perConnection = ThrottleLimits.smallest(configuration.messagesPerConnection,
                                                                 settings.providers.limits(forProvider: provider).maxMessagesPerConnection)
                     // Up to `pipelineDepth` messages ride the session at once; a change of
-                    // session (another provider, a new or a dead one) waits for all of them.
+                    // provider (its connection slot) or of session (a new or a dead one) waits
+                    // for all of them.
                     while !slot.inFlight.isEmpty {
                         let needsNewSession = heldProvider != provider || slot.connection == nil || slot.sentOnConnection >= perConnection
                         if !needsNewSession, slot.inFlight.count < Self.pipelineDepth { break }

@@ -123,13 +123,10 @@ struct AccountWorker: Sendable {
                         if !slot.inFlight.isEmpty {
                             // Record what is on the wire before waiting: its outcome may be what
                             // the throttle waits for (a reservation completes with its send).
-                            while !slot.inFlight.isEmpty {
-                                if await !settleOldest(&slot, remaining: &remaining, settings: settings, commits: &commits) {
-                                    stopBatch = true
-                                    break
-                                }
+                            if await !settleAll(&slot, remaining: &remaining, settings: settings, commits: &commits) {
+                                stopBatch = true
+                                break
                             }
-                            if stopBatch { break }
                             continue
                         }
                         guard case .wait(let until) = reservation else { break }
@@ -183,9 +180,7 @@ struct AccountWorker: Sendable {
                 // follows them without a pause. One that stopped early has every message on
                 // the session recorded first; a message that had no turn goes back with the claims.
                 if stopBatch || !remaining.isEmpty || engine.isStopping {
-                    while !slot.inFlight.isEmpty {
-                        _ = await settleOldest(&slot, remaining: &remaining, settings: settings, commits: &commits)
-                    }
+                    _ = await settleAll(&slot, remaining: &remaining, settings: settings, commits: &commits)
                 }
                 if !remaining.isEmpty {
                     let ids = remaining.map(\.id)
@@ -281,12 +276,21 @@ struct AccountWorker: Sendable {
         }
     }
 
+    /// Records every message on the session, whatever one of them decides; false when one
+    /// of them stopped the batch (see ``settleOldest``).
+    private func settleAll(_ slot: inout SessionSlot, remaining: inout ArraySlice<ClaimedRecipient>, settings: RuntimeSettings,
+                           commits: inout TaskGroup<Void>) async -> Bool {
+        var keepGoing = true
+        while !slot.inFlight.isEmpty {
+            if await !settleOldest(&slot, remaining: &remaining, settings: settings, commits: &commits) { keepGoing = false }
+        }
+        return keepGoing
+    }
+
     /// Records every message on the session; one that had no turn goes back to the queue.
     private func drain(_ slot: inout SessionSlot, settings: RuntimeSettings, commits: inout TaskGroup<Void>) async {
         var leftover: ArraySlice<ClaimedRecipient> = []
-        while !slot.inFlight.isEmpty {
-            _ = await settleOldest(&slot, remaining: &leftover, settings: settings, commits: &commits)
-        }
+        _ = await settleAll(&slot, remaining: &leftover, settings: settings, commits: &commits)
         if !leftover.isEmpty {
             let ids = leftover.map(\.id)
             _ = try? await engine.store.run { try $0.releaseClaims(ids) }

@@ -272,9 +272,6 @@ extension SessionStateMachine {
         return false
     }
 
-    /// True when messages go with BDAT: a transaction's data leaves with its commands.
-    var sendsDataWithoutWaiting: Bool { configuration.usesChunking && extensions.chunking }
-
     /// True once the session can never take another message.
     var isFinished: Bool {
         switch state {

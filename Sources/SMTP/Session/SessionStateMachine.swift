@@ -281,10 +281,18 @@ public struct SessionStateMachine: Sendable {
             return .refuseMessage(error(.eightBitNotSupported, stage: .mail))
         }
         // The wire form is made here, once: it also gives the size.
-        let chunking = configuration.usesChunking && extensions.chunking
-        let chunk = chunking ? MessageDataEncoder.normalizeLineEndings(message.data) : nil
-        let transfer = chunking ? nil : MessageDataEncoder.transfer(message.data)
-        let size = chunk?.count ?? transfer?.normalizedLength ?? 0
+        let chunking = sendsDataWithoutWaiting
+        let payload: TransactionState.Payload
+        let size: Int
+        if chunking {
+            let chunk = MessageDataEncoder.normalizeLineEndings(message.data)
+            payload = .chunk(chunk)
+            size = chunk.count
+        } else {
+            let transfer = MessageDataEncoder.transfer(message.data)
+            payload = .data(transfer.bytes)
+            size = transfer.normalizedLength
+        }
         if let limit = extensions.maximumSize, limit > 0, size > limit {
             // Refused locally: the session stays usable for the next message.
             return .refuseMessage(error(.messageTooLarge(size: size, limit: limit), stage: .mail))
@@ -308,8 +316,8 @@ public struct SessionStateMachine: Sendable {
         }
         needsReset = false
         let pipelined = configuration.usesPipelining && extensions.pipelining
-        var transaction = TransactionState(plan: TransactionState.Plan(message: message, commands: commands, lines: lines, pipelined: pipelined,
-                                                                       dataBytes: transfer?.bytes, chunk: chunk))
+        let plan = TransactionState.Plan(message: message, commands: commands, lines: lines, pipelined: pipelined, payload: payload)
+        var transaction = TransactionState(plan: plan)
         let step = transaction.start()
         if pipelinesBehindCurrent {
             // RFC 2920 section 3.1: the message content may be followed by the next
@@ -350,6 +358,10 @@ public struct SessionStateMachine: Sendable {
             return .closeConnection
         }
     }
+
+    /// True when messages go with RFC 3030 BDAT: a transaction's data leaves with its
+    /// commands, without waiting for a 354.
+    public var sendsDataWithoutWaiting: Bool { configuration.usesChunking && extensions.chunking }
 
     /// True when a message may be sent now.
     public var isReady: Bool {

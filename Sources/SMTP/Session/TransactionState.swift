@@ -32,36 +32,43 @@ struct TransactionState: Sendable {
         /// Each command's wire form, encoded (and so validated) once by the session.
         let lines: [[UInt8]]
         let pipelined: Bool
-        /// What follows DATA's 354: the dot-stuffed message and its terminator.
-        let dataBytes: [UInt8]?
-        /// The message with CRLF line endings, sent as is after `BDAT n LAST` (RFC 3030: no
-        /// dot-stuffing, no terminator); nil when the transaction uses DATA.
-        let chunk: [UInt8]?
+        let payload: Payload
         let firstRecipientIndex: Int
 
-        init(message: OutgoingMessage, commands: [SMTPCommand], lines: [[UInt8]], pipelined: Bool, dataBytes: [UInt8]?, chunk: [UInt8]?) {
+        init(message: OutgoingMessage, commands: [SMTPCommand], lines: [[UInt8]], pipelined: Bool, payload: Payload) {
             precondition(lines.count == commands.count, "one encoded line per command")
             self.message = message
             self.commands = commands
             self.lines = lines
             self.pipelined = pipelined
-            self.dataBytes = dataBytes
-            self.chunk = chunk
+            self.payload = payload
             self.firstRecipientIndex = commands.firstIndex(where: { if case .rcptTo = $0 { return true }; return false }) ?? commands.count
         }
+    }
+
+    /// The message as it goes on the wire, encoded once by the session.
+    enum Payload: Sendable {
+        /// What follows DATA's 354: the dot-stuffed message and its terminator.
+        case data([UInt8])
+        /// The message with CRLF line endings, sent as is after `BDAT n LAST` (RFC 3030: no
+        /// dot-stuffing, no terminator).
+        case chunk([UInt8])
     }
 
     private let plan: Plan
     var message: OutgoingMessage { plan.message }
     private var commands: [SMTPCommand] { plan.commands }
-    private var chunk: [UInt8]? { plan.chunk }
+    private var chunk: [UInt8]? {
+        if case .chunk(let bytes) = plan.payload { return bytes }
+        return nil
+    }
 
     var isPipelined: Bool { plan.pipelined }
     /// True when everything of this transaction is on the wire and only its final reply is
     /// awaited: the point where the next transaction may follow (RFC 2920 section 3.1).
     var isAwaitingFinalReply: Bool {
         if case .awaitingFinalReply = phase { return true }
-        return plan.chunk != nil && sentCount == plan.commands.count
+        return chunk != nil && sentCount == plan.commands.count
     }
     private var phase = Phase.commands
     private var sentCount = 0
@@ -138,12 +145,12 @@ struct TransactionState: Sendable {
             return .write(encode(commands[answeredCount..<sentCount]))
         }
 
-        if chunk != nil { return finish(closing: false) }
+        guard case .data(let transfer) = plan.payload else { return finish(closing: false) }
 
         guard dataReply?.code == 354 else { return finish(closing: false) }
         if mailReply?.isPositiveCompletion == true, anyRecipientAccepted {
             phase = .awaitingFinalReply
-            return .write(plan.dataBytes ?? MessageDataEncoder.encode(message.data))
+            return .write(transfer)
         }
         phase = .discardingData
         return .write(Array(".\r\n".utf8))

@@ -405,22 +405,23 @@ extension ClientServerTests {
         let script = ServerScript([ScriptRule(on: .dot, action: .drop)])
         try await Self.withServer(SMTPServerConfiguration(script: script)) { _, port in
             let connection = try await SMTPConnection.connect(configuration: Self.clientConfiguration(port: port), tlsContext: nil)
-            let stages = await withTaskGroup(of: SMTPStage?.self) { group in
+            let errors = await withTaskGroup(of: SMTPError?.self) { group in
                 for number in 0..<3 {
                     group.addTask {
                         do {
                             _ = try await connection.send(Self.message(["r\(number)@example.org"]))
                             return nil
                         } catch {
-                            return (error as? SMTPError)?.stage
+                            return error as? SMTPError
                         }
                     }
                 }
-                return await group.reduce(into: [SMTPStage?]()) { $0.append($1) }
+                return await group.reduce(into: [SMTPError?]()) { $0.append($1) }
             }
-            // One message had its data on the wire when the connection dropped; the others never did.
-            #expect(stages.filter { $0 == .dot }.count == 1)
-            #expect(stages.filter { $0 == .mail }.count == 2)
+            // One message had its data on the wire when the connection dropped: its fate is
+            // unknown, and the failure is its own. The others never had their turn.
+            #expect(errors.filter { $0?.stage == .dot && $0?.endedBeforeItsTurn == false }.count == 1)
+            #expect(errors.filter { $0?.stage == .mail && $0?.endedBeforeItsTurn == true }.count == 2)
         }
     }
 
@@ -433,17 +434,21 @@ extension ClientServerTests {
         try await Self.withServer(server) { _, port in
             let connection = try await SMTPConnection.connect(configuration: Self.clientConfiguration(port: port), tlsContext: nil)
             #expect(connection.session.extensions.chunking)
-            let first = Task { () -> SMTPStage? in
-                do { _ = try await connection.send(Self.message(["first@example.org"])); return nil } catch { return (error as? SMTPError)?.stage }
+            let first = Task { () -> SMTPError? in
+                do { _ = try await connection.send(Self.message(["first@example.org"])); return nil } catch { return error as? SMTPError }
             }
             // The first transaction is on the wire and its answer held back: the second one
             // follows it, data included.
             try await Task.sleep(for: .milliseconds(100))
-            let second = Task { () -> SMTPStage? in
-                do { _ = try await connection.send(Self.message(["second@example.org"])); return nil } catch { return (error as? SMTPError)?.stage }
+            let second = Task { () -> SMTPError? in
+                do { _ = try await connection.send(Self.message(["second@example.org"])); return nil } catch { return error as? SMTPError }
             }
-            #expect(await first.value == .dot)
-            #expect(await second.value == .dot)
+            let firstError = await first.value
+            let secondError = await second.value
+            #expect(firstError?.stage == .dot)
+            #expect(secondError?.stage == .dot)
+            // Its content left: it did have its turn, so it must not be resent blindly.
+            #expect(secondError?.endedBeforeItsTurn == false)
         }
     }
 
@@ -459,7 +464,30 @@ extension ClientServerTests {
                 Issue.record("send on a failed session succeeded")
             } catch {
                 #expect((error as? SMTPError)?.stage == .mail, "\(error)")
+                #expect((error as? SMTPError)?.endedBeforeItsTurn == true, "\(error)")
             }
+        }
+    }
+
+    /// A 421 that answers one transaction's data ends the session: the transaction pipelined
+    /// behind it is not at fault, and its error says so.
+    @Test func aMessagePipelinedBehindA421EndedBeforeItsTurn() async throws {
+        let script = ServerScript([ScriptRule(on: .dot, messages: .only(1),
+                                              action: ServerAction.replyAndClose(421, "4.7.0 Try again later, closing connection. (DATA)").delayed(by: .milliseconds(300)))])
+        try await Self.withServer(SMTPServerConfiguration(script: script)) { _, port in
+            let connection = try await SMTPConnection.connect(configuration: Self.clientConfiguration(port: port), tlsContext: nil)
+            let first = Task { try await connection.send(Self.message(["first@example.org"])) }
+            // The first message's answer is held back, so the second one's commands follow its data.
+            try await Task.sleep(for: .milliseconds(100))
+            let second = Task { () -> SMTPError? in
+                do { _ = try await connection.send(Self.message(["second@example.org"])); return nil } catch { return error as? SMTPError }
+            }
+            let firstResult = try await first.value
+            #expect(firstResult.sessionClosed)
+            #expect(firstResult.recipients.first?.reply.code == 421)
+            let secondError = await second.value
+            #expect(secondError?.stage == .mail)
+            #expect(secondError?.endedBeforeItsTurn == true)
         }
     }
 

@@ -57,7 +57,8 @@ extension MessageDataEncoderTests {
     /// cross memchr's vector widths: the one-pass transfer form must equal the byte-by-byte
     /// encoder, and its SIZE the length of the normalised message.
     @Test func transferAgreesWithTheReferenceEncodings() {
-        var generator = SystemRandomNumberGenerator()
+        // Seeded, so that a failure replays the same inputs on every run.
+        var generator = ReplyParserFuzzTests.SplitMix64(state: 0x5EED_DA7A)
         let alphabet: [UInt8] = [0x0D, 0x0A, UInt8(ascii: "."), 0xC3, UInt8(ascii: "a"), UInt8(ascii: " ")]
         for round in 0..<2_000 {
             let length = round < 100 ? round : Int.random(in: 0...600, using: &generator)

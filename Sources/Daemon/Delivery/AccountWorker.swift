@@ -231,9 +231,12 @@ struct AccountWorker: Sendable {
         guard !slot.inFlight.isEmpty else { return true }
         let item = slot.inFlight.removeFirst()
         let sent = await item.sending.value
-        if case .failure(let error) = sent, error.stage == .mail, let ended = slot.endedSession, ended === item.session {
+        if case .failure(let error) = sent, error.endedBeforeItsTurn, let ended = slot.endedSession, ended === item.session {
             // It never had its turn: it goes again on the next session and no attempt is
-            // counted. Its throttle reservation stays spent, which errs on the slow side.
+            // counted. Only behind a message that was charged for the session's end (recorded
+            // just before, oldest first), so a relay that keeps dropping fresh sessions cannot
+            // make a message go round without attempts. Its throttle reservation stays spent,
+            // which errs on the slow side.
             await item.completeReservation()
             remaining.insert(item.recipient, at: remaining.startIndex)
             logger.debug("message queued behind a session that ended; sent again on the next one",

@@ -63,9 +63,8 @@ final class SMTPClientHandler: ChannelInboundHandler {
         if !waiting.isEmpty, machine.isFinished {
             // The session ended before these messages had their turn: none of their commands
             // left, whatever stage the session itself failed at.
-            var notSent = machine.failure ?? SMTPError(kind: .sessionUnusable, stage: .mail, server: machine.configuration.server)
-            notSent.stage = .mail
-            failEverything(notSent)
+            let ended = machine.failure ?? SMTPError(kind: .sessionUnusable, stage: .mail, server: machine.configuration.server)
+            failEverything(ended, firstInFlightCausedIt: false)
         }
     }
 
@@ -167,7 +166,9 @@ final class SMTPClientHandler: ChannelInboundHandler {
             startWaitingMessages()
         case .transactionFinishedAndClose(let result):
             if !inFlight.isEmpty { inFlight.removeFirst().succeed(result) }
-            failEverything(SMTPError(kind: .connectionClosed, stage: .mail, server: machine.configuration.server, reply: result.finalReply ?? result.recipients.first?.reply))
+            // The 421 answered the finished transaction: whatever rode behind it is not at fault.
+            failEverything(SMTPError(kind: .connectionClosed, stage: .mail, server: machine.configuration.server, reply: result.finalReply ?? result.recipients.first?.reply),
+                           firstInFlightCausedIt: false)
             context.close(promise: nil)
         case .closeConnection:
             flushIfNeeded()
@@ -238,11 +239,15 @@ final class SMTPClientHandler: ChannelInboundHandler {
         flushIfNeeded()
     }
 
-    private func failEverything(_ error: SMTPError) {
+    /// Fails every promise. `firstInFlightCausedIt` says whether the oldest transaction on the
+    /// wire is the one the error happened in (a timeout, a drop while its reply was awaited), or
+    /// whether the session ended before any of them had its turn (a 421 that answered a
+    /// transaction already reported, a session that had already failed).
+    private func failEverything(_ error: SMTPError, firstInFlightCausedIt: Bool = true) {
         readyPromise?.fail(error)
         readyPromise = nil
-        let current = inFlight.first
-        let pipelined = inFlight.dropFirst()
+        let current = firstInFlightCausedIt ? inFlight.first : nil
+        let pipelined = firstInFlightCausedIt ? inFlight.dropFirst() : inFlight[...]
         let notStarted = waiting.map(\.1)
         inFlight.removeAll()
         waiting.removeAll()
@@ -250,10 +255,14 @@ final class SMTPClientHandler: ChannelInboundHandler {
         // reached. One pipelined behind it went out whole with BDAT (its data needs no 354), so
         // its fate is as unknown as the current one's; with DATA its data waited for a 354
         // that never came. The waiting ones never left.
-        var behind = error
-        behind.stage = machine.sendsDataWithoutWaiting ? .dot : .mail
         var notSent = error
         notSent.stage = .mail
+        notSent.endedBeforeItsTurn = true
+        var behind = notSent
+        if firstInFlightCausedIt, machine.sendsDataWithoutWaiting {
+            behind.stage = .dot
+            behind.endedBeforeItsTurn = false
+        }
         current?.fail(error)
         for promise in pipelined { promise.fail(behind) }
         for promise in notStarted { promise.fail(notSent) }

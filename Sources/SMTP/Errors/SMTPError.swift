@@ -51,6 +51,13 @@ public struct SMTPError: Error, Equatable, Sendable, CustomStringConvertible {
     /// What the session had learned before it failed (greeting, extensions, TLS), so that a
     /// report on a failed AUTH can still show the certificate and the TLS version.
     public var sessionSoFar: SessionInfo?
+    /// True when the session ended before this message's own transaction began: the failure
+    /// belongs to a transaction ahead of it (a 421 or a dropped connection after that one's
+    /// data) or to the session itself, and none of this message's content reached the server.
+    /// A sender can offer the message again on a new session without counting it as an
+    /// attempt. A message pipelined whole behind the failure with BDAT is not marked: its
+    /// content left, so its fate is unknown (stage `dot`).
+    public var endedBeforeItsTurn = false
 
     public init(kind: Kind, stage: SMTPStage, server: String, reply: SMTPReply? = nil, hint: String? = nil) {
         self.kind = kind

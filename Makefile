@@ -33,7 +33,8 @@ release: deps
 
 # One test at a time: many tests run real daemons, SMTP servers and subprocesses, and one
 # reads a million-line list; in parallel on a two-core machine they starve each other past
-# their time limits. Serial, the suite takes about seven minutes there.
+# their time limits. Serial, the tests take about five minutes there after a debug build of
+# about four.
 test: deps
 	swift build --build-tests
 	swift test --skip-build --no-parallel
@@ -60,7 +61,10 @@ endif
 
 # Unit files name /usr/local/bin/maild; the installed copies name $(BINDIR). The example
 # configuration becomes /etc/maild/maild.conf only when there is none: an upgrade never
-# overwrites an operator's file.
+# overwrites an operator's file. maild runs as the user maild and reads it through the group
+# maild (root:maild, 0640): when that group does not exist yet (a first install, before
+# systemd-sysusers) or DESTDIR is set (its gid would be this machine's), the file stays
+# root:root and a note says to chgrp it (docs/operations.md).
 install-files:
 	@test -x "$(BUILD_DIR)/maild" && test -x "$(BUILD_DIR)/mailctl" \
 		|| { echo "install: no maild/mailctl in BUILD_DIR=$(BUILD_DIR); run make install without BUILD_DIR, or build first" >&2; exit 1; }
@@ -74,8 +78,16 @@ install-files:
 	$(INSTALL) -m 0644 systemd/tmpfiles.d/maild.conf $(DESTDIR)$(TMPFILESDIR)/maild.conf
 	$(INSTALL) -d -m 0750 $(DESTDIR)$(SYSCONFDIR)/maild
 	$(INSTALL) -d -m 0700 $(DESTDIR)$(SYSCONFDIR)/maild/credentials
-	test -e $(DESTDIR)$(SYSCONFDIR)/maild/maild.conf \
-		|| $(INSTALL) -m 0640 etc/maild.conf.example $(DESTDIR)$(SYSCONFDIR)/maild/maild.conf
+	@conf=$(DESTDIR)$(SYSCONFDIR)/maild/maild.conf; \
+	if test -e "$$conf"; then :; \
+	elif test -z "$(DESTDIR)" && getent group maild >/dev/null \
+		&& $(INSTALL) -m 0640 -g maild etc/maild.conf.example "$$conf"; then \
+		echo "install: $$conf (root:maild, 0640)"; \
+	else \
+		$(INSTALL) -m 0640 etc/maild.conf.example "$$conf" || exit 1; \
+		echo "install: $$conf is root's (0640) and maild cannot read it yet;" \
+			"once the group maild exists (systemd-sysusers), run: chgrp maild $(SYSCONFDIR)/maild/maild.conf"; \
+	fi
 	$(INSTALL) -m 0644 etc/maild.conf.example etc/classification.rules etc/providers.conf $(DESTDIR)$(DOCDIR)/examples/
 	$(INSTALL) -m 0644 docs/*.md $(DESTDIR)$(DOCDIR)/
 ifneq ($(MAN_SOURCE),)

@@ -26,6 +26,8 @@ public struct AccountConfiguration: Sendable {
     public var limits: [RateLimit] = []
     public var timeouts: SMTPTimeouts
     public var dkim: DKIMSettings?
+    /// The relay preset the account starts from (`preset = microsoft365`), if any.
+    public var preset: String?
 
     public struct DKIMSettings: Sendable, Equatable {
         public var domain: String
@@ -34,24 +36,44 @@ public struct AccountConfiguration: Sendable {
     }
 
     static let knownKeys = [
-        "host", "port", "tls", "ca_file", "insecure", "auth", "allow_plaintext_auth", "username",
+        "preset", "host", "port", "tls", "ca_file", "insecure", "auth", "allow_plaintext_auth", "username",
         "password_file", "password_credential", "oauth2_token_file", "oauth2_token_credential", "helo",
         "concurrency", "messages_per_connection", "rate", "per_second", "per_minute", "per_hour", "per_day", "connect_timeout", "command_timeout", "data_timeout",
         "dkim_domain", "dkim_selector", "dkim_key_file",
     ]
 
     static func read(_ reader: inout SectionReader, name: String, secrets: SecretReader) -> AccountConfiguration? {
-        let host = reader.required("host")
-        var tlsMode = TLSMode.startTLS
+        // A preset gives the relay's host, port, TLS mode, mechanism and published limits;
+        // every key written in the section wins over it.
+        var preset: RelayPreset?
+        if let name = reader.string("preset") {
+            preset = RelayPreset.named(name)
+            if preset == nil {
+                let names = RelayPreset.all.map(\.name)
+                var message = "\"\(name)\" is not a relay preset (\(names.joined(separator: ", ")))"
+                if let suggestion = SectionReader.closest(to: name.lowercased(), in: names) { message += "; did you mean \(suggestion)?" }
+                reader.problem("preset", message)
+            }
+        }
+        // With a preset written (even a misspelt one, already reported), a missing host is
+        // not a second problem.
+        let host = reader.string("preset") == nil ? reader.required("host") : (reader.string("host") ?? preset?.host)
+        var tlsMode = preset?.tlsMode ?? .startTLS
+        var tlsWritten = false
         if let text = reader.string("tls") {
+            tlsWritten = true
             if let mode = TLSMode(rawValue: text) { tlsMode = mode } else { reader.problem("tls", "\"\(text)\" is not one of implicit, starttls, none") }
         }
-        let defaultPort = tlsMode == .implicit ? 465 : 587
+        let standardPort = tlsMode == .implicit ? 465 : 587
+        let defaultPort = tlsWritten ? standardPort : preset?.port ?? standardPort
         let port = reader.integer("port", range: 1...65535) ?? defaultPort
-        var mechanism: AuthMechanism?
-        if let text = reader.string("auth"), text != "auto" {
-            mechanism = AuthMechanism(operatorInput: text)
-            if mechanism == nil { reader.problem("auth", "\"\(text)\" is not one of auto, plain, login, cram-md5, xoauth2") }
+        var mechanism = preset?.authMechanism
+        if let text = reader.string("auth") {
+            mechanism = nil
+            if text != "auto" {
+                mechanism = AuthMechanism(operatorInput: text)
+                if mechanism == nil { reader.problem("auth", "\"\(text)\" is not one of auto, plain, login, cram-md5, xoauth2") }
+            }
         }
         var credentials: SMTPCredentials?
         let username = reader.string("username")
@@ -72,7 +94,9 @@ public struct AccountConfiguration: Sendable {
         } else if username != nil {
             reader.problem("username", "username needs password_file, password_credential, oauth2_token_file or oauth2_token_credential")
         }
-        let limits = reader.rateLimits() ?? []
+        // Rates written in the section replace the preset's (an SES account out of the sandbox
+        // has its own quota), they are not added to them.
+        let limits = reader.rateLimits() ?? preset?.limits.rateLimits ?? []
         var timeouts = SMTPTimeouts()
         if let connect = reader.duration("connect_timeout") { timeouts.connect = connect }
         if let command = reader.duration("command_timeout") {
@@ -93,7 +117,8 @@ public struct AccountConfiguration: Sendable {
         default: reader.problem("dkim_domain", "DKIM needs all of dkim_domain, dkim_selector and dkim_key_file")
         }
         let concurrency = reader.integer("concurrency", range: 1...256) ?? 2
-        let perConnection = reader.integer("messages_per_connection", range: 1...1_000_000) ?? 100
+        let perConnection = reader.integer("messages_per_connection", range: 1...1_000_000)
+            ?? preset?.limits.maxMessagesPerConnection ?? DeliveryDefaults.messagesPerConnection
         let insecure = reader.boolean("insecure") ?? false
         let plaintext = reader.boolean("allow_plaintext_auth") ?? false
         guard let host else { return nil }
@@ -101,6 +126,6 @@ public struct AccountConfiguration: Sendable {
             name: name, host: host, port: port, tlsMode: tlsMode, caFile: reader.string("ca_file"), insecure: insecure,
             authMechanism: mechanism, allowsPlaintextAuthentication: plaintext, credentials: credentials,
             heloName: reader.string("helo"), concurrency: concurrency, messagesPerConnection: perConnection,
-            rateLimits: limits.map(\.description), limits: limits, timeouts: timeouts, dkim: dkim)
+            rateLimits: limits.map(\.description), limits: limits, timeouts: timeouts, dkim: dkim, preset: preset?.name)
     }
 }

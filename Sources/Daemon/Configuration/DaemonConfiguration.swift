@@ -48,7 +48,7 @@ public struct DaemonConfiguration: Sendable {
         public var throttleCooldownCap: Duration?
         /// AIMD recovery: a clean window of this length restores `rateRecoveryStepPercent`.
         public var rateRecoveryWindow: Duration?
-        public var rateRecoveryStepPercent: Int?
+        public var rateRecoveryStepPercent: Double?
     }
 
     static let daemonKeys = ["socket", "socket_mode", "socket_group", "client_group", "admin_group", "database", "hostname", "unsubscribe_key_file", "max_clients"]
@@ -69,7 +69,7 @@ public struct DaemonConfiguration: Sendable {
         var problems: [ConfigurationProblem] = []
         let file = ConfigurationFile.parse(text, path: path, problems: &problems)
         let base = URL(fileURLWithPath: path).deletingLastPathComponent().path
-        let secrets = SecretReader(credentialsDirectory: environment["CREDENTIALS_DIRECTORY"])
+        let secrets = SecretReader(credentialsDirectory: environment["CREDENTIALS_DIRECTORY"], baseDirectory: base)
         var configuration = DaemonConfiguration(
             path: path, socketPath: "/run/maild/maild.sock", socketMode: 0o660, socketGroup: nil, clientGroup: nil,
             adminGroup: nil, databasePath: "/var/lib/maild/maild.db", hostname: Self.systemHostname(), unsubscribeKeyFile: nil,
@@ -121,7 +121,7 @@ public struct DaemonConfiguration: Sendable {
                 delivery.rateRecoveryWindow = reader.duration("rate_recovery_window")
                 if let step = reader.string("rate_recovery_step") {
                     let digits = step.hasSuffix("%") ? String(step.dropLast()) : step
-                    if let value = Int(digits), (1...100).contains(value) { delivery.rateRecoveryStepPercent = value } else { reader.problem("rate_recovery_step", "\"\(step)\" is not a percentage such as 12%") }
+                    if let value = Double(digits), value.isFinite, value >= 0.1, value <= 100 { delivery.rateRecoveryStepPercent = value } else { reader.problem("rate_recovery_step", "\"\(step)\" is not a percentage from 0.1% to 100% such as 12.5%") }
                 }
                 for key in ["throttle_cooldown", "throttle_cooldown_cap", "rate_recovery_window"] where reader.string(key) != nil {
                     if let value = Duration(operatorInput: reader.string(key) ?? ""), value <= .zero { reader.problem(key, "must be longer than 0s") }

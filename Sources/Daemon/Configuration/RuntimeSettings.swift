@@ -88,7 +88,7 @@ public struct RuntimeSettings: Sendable {
             initial: delivery.throttleCooldown ?? DeliveryDefaults.suspensionInitial,
             cap: delivery.throttleCooldownCap ?? max(DeliveryDefaults.suspensionCap, delivery.throttleCooldown ?? .zero))
         let adaptive = AdaptiveRatePolicy(
-            recoveryStep: delivery.rateRecoveryStepPercent.map { Double($0) / 100 } ?? DeliveryDefaults.adaptiveRecoveryStep,
+            recoveryStep: delivery.rateRecoveryStepPercent.map { $0 / 100 } ?? DeliveryDefaults.adaptiveRecoveryStep,
             recoveryWindow: delivery.rateRecoveryWindow ?? DeliveryDefaults.adaptiveRecoveryWindow)
         var retry = RetryPolicy.standard
         do {

@@ -4,12 +4,16 @@ import Foundation
 /// in `$CREDENTIALS_DIRECTORY`). Errors name the file, never its content.
 struct SecretReader {
     var credentialsDirectory: String?
+    /// The configuration file's folder: a relative `password_file` is found beside the
+    /// configuration, like every other path in it, not in maild's working directory.
+    var baseDirectory: String?
 
     struct Failure: Error, CustomStringConvertible {
         var description: String
     }
 
-    func file(_ path: String) throws(Failure) -> String {
+    func file(_ given: String) throws(Failure) -> String {
+        let path = baseDirectory.map { DaemonConfiguration.resolve(given, base: $0) } ?? given
         guard let data = FileManager.default.contents(atPath: path) else {
             let reason = FileManager.default.fileExists(atPath: path) ? "not readable by maild's user" : "does not exist"
             throw Failure(description: "secret file \(path) \(reason)")

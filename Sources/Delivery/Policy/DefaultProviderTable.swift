@@ -14,7 +14,7 @@ public enum DefaultProviderTable {
 # provider NAME                      starts a provider (letters, digits, - _ .)
 # domains PATTERN...                 gmail.com, hotmail.* (any TLD), *.example.com (subdomains)
 # rate LIMIT...                      30/min 2000/day 1/8m ... (all apply, the smallest wins)
-# connections N                      SMTP connections at once (direct delivery only)
+# connections N                      SMTP sessions carrying the provider's mail at once (all accounts)
 # messages_per_connection N          messages before a new connection
 # suspend NAME DURATION REGEX        a reply whose text matches REGEX (case-insensitive)
 #                                    suspends the provider for DURATION

@@ -72,6 +72,14 @@ public enum DeliveryDefaults {
     /// the middle of a long job also trips.
     public static let breakerWindow = 500
 
+    // MARK: Sessions
+
+    /// Messages over one SMTP session before it is closed and a new one opened, unless the
+    /// account or its preset says otherwise: long enough that the connection set-up (TLS,
+    /// AUTH) is paid rarely, short enough that a relay which degrades a long session (or
+    /// counts per connection) sees a fresh one now and then.
+    public static let messagesPerConnection = 100
+
     // MARK: Rate limits
 
     /// The largest count one rate limit may have: the limiter remembers that many send

@@ -8,8 +8,9 @@ public struct ThrottleLimits: Hashable, Sendable {
     public var perDay: Int?
     /// Any other windows ("1/8m", "500/10min"), on top of the four above.
     public var additional: [RateLimit]
-    /// SMTP connections open at once. Enforced for accounts; at provider scope it only
-    /// matters for direct-to-MX delivery, which maild does not do yet.
+    /// SMTP connections open at once. At account scope it bounds the account's sessions; at
+    /// provider scope, the sessions that carry that provider's recipients at once, across
+    /// accounts (a worker holds one of them while it sends to the provider).
     public var maxConnections: Int?
     /// Messages sent over one connection before it is closed and a new one opened (Yahoo
     /// closes its MX connections after 20, SendGrid allows 5,000 per connection).

@@ -26,7 +26,9 @@ extension QueueStore {
 
     /// Claims up to `limit` due recipients of running jobs on `account`, oldest job first and in
     /// list order, and marks them `sending` in the same transaction so no other worker gets them.
-    /// Due means pending, or deferred with `next_attempt_at <= now`.
+    /// Due means pending, or deferred with `next_attempt_at <= now`. A due recipient whose
+    /// address joined the suppression list after its job was committed (a bounce in another
+    /// job, `mailctl suppress`) is not claimed: it becomes `skipped`, with the list's reason.
     public func claimDueRecipients(account: String, now: Date = Date(), limit: Int) throws -> [ClaimedRecipient] {
         guard limit > 0 else { return [] }
         return try write("claiming recipients for account \(account)") { db in
@@ -35,22 +37,36 @@ extension QueueStore {
                 db, sql: "SELECT id FROM jobs WHERE state = 'running' AND account = ? ORDER BY id", arguments: [account])
             // Per job, so each query walks the partial index recipients_due in seq order and stops at LIMIT.
             let select = try db.cachedStatement(sql: """
-                SELECT id, job_id, address, domain, name, variables, attempts FROM recipients
+                SELECT id, job_id, address, domain, name, variables, attempts,
+                       CASE WHEN attempts > 0 THEN (SELECT at FROM attempts WHERE recipient_id = recipients.id ORDER BY at LIMIT 1) END
+                           AS first_attempt_at,
+                       (SELECT reason FROM suppression WHERE suppression.address = recipients.normalized_address) AS suppressed_because
+                FROM recipients
                 WHERE job_id = ? AND state IN ('pending', 'deferred')
                   AND (state = 'pending' OR next_attempt_at <= ?)
                 ORDER BY seq LIMIT ?
                 """)
             let mark = try db.cachedStatement(sql: "UPDATE recipients SET state = 'sending', updated_at = ? WHERE id = ?")
+            let skip = try db.cachedStatement(sql: "UPDATE recipients SET state = 'skipped', last_text = 'suppressed: ' || ?, updated_at = ? WHERE id = ?")
+            let countSkipped = try db.cachedStatement(sql: "UPDATE jobs SET skipped_count = skipped_count + ?, updated_at = ? WHERE id = ?")
             var claimed: [ClaimedRecipient] = []
             for jobID in jobIDs where claimed.count < limit {
                 let rows = try Row.fetchAll(select, arguments: [jobID, nowMillis, limit - claimed.count])
+                var skipped = 0
                 for row in rows {
+                    if let reason = row["suppressed_because"] as String? {
+                        try skip.execute(arguments: [reason, nowMillis, row["id"] as Int64])
+                        skipped += 1
+                        continue
+                    }
                     let recipient = ClaimedRecipient(
                         id: row["id"], jobID: row["job_id"], address: row["address"], domain: row["domain"],
-                        name: row["name"], variables: row["variables"], attempts: row["attempts"])
+                        name: row["name"], variables: row["variables"], attempts: row["attempts"],
+                        firstAttemptAt: QueueTime.date(row["first_attempt_at"] as Int64?))
                     try mark.execute(arguments: [nowMillis, recipient.id])
                     claimed.append(recipient)
                 }
+                if skipped > 0 { try countSkipped.execute(arguments: [skipped, nowMillis, jobID]) }
             }
             return claimed
         }

@@ -336,10 +336,12 @@ struct AccountWorker: Sendable {
     private func prepare(_ recipient: ClaimedRecipient, provider: String, settings: RuntimeSettings, decoder: JSONDecoder) async -> Prepared {
         let started = Date()
         var message: RenderedMessage
-        var firstAttemptAt = started
+        // The maximum age counts from the recipient's first attempt, not from the job's
+        // creation: a job scheduled far ahead, or spread over days by a daily cap, must not
+        // expire a recipient at its first greylisting.
+        let firstAttemptAt = recipient.firstAttemptAt ?? started
         do {
             let job = try await engine.composers.context(jobID: recipient.jobID, store: engine.store)
-            firstAttemptAt = job.queuedAt
             message = try job.composer.render(
                 recipient: CampaignWire.campaignRecipient(recipient, decoder: decoder),
                 context: RenderContext(jobID: recipient.jobID, recipientID: recipient.id, date: started,
@@ -443,8 +445,7 @@ struct AccountWorker: Sendable {
         let now = Date()
         let policy = DeliveryPolicy(retry: settings.retryPolicy)
         for recipient in recipients {
-            let queuedAt = (try? await engine.composers.context(jobID: recipient.jobID, store: engine.store))?.queuedAt ?? now
-            let decision = policy.decide(class: .transient, attempt: recipient.attempts + 1, firstAttemptAt: queuedAt, now: now)
+            let decision = policy.decide(class: .transient, attempt: recipient.attempts + 1, firstAttemptAt: recipient.firstAttemptAt ?? now, now: now)
             let transition: DeliveryOutcome.Transition = if case .defer(let until) = decision { .deferred(until: until) } else { .failed }
             let attempt = AttemptInfo(at: now, stage: error.stage.rawValue, code: error.reply.map { Int($0.code) }, enhanced: error.reply?.enhancedCode?.description,
                                       text: "\(error)", replyClass: .transient, rule: classification.rule)

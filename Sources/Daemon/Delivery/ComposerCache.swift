@@ -10,9 +10,6 @@ final class ComposerCache: Sendable {
     /// What a worker needs of a job for each of its messages.
     struct JobContext: Sendable {
         var composer: MessageComposer
-        /// When the job entered the queue: a recipient's age for max_age counts from here, as
-        /// Postfix counts from a message's arrival.
-        var queuedAt: Date
         /// The campaign's own `rate_limits` (the job's throttle scope); nil when it sets none.
         var rateLimits: ThrottleLimits?
     }
@@ -25,7 +22,7 @@ final class ComposerCache: Sendable {
             throw ComposerCacheError(jobID: jobID, detail: "job no longer exists")
         }
         let spec = try CampaignWire.decodeSpec(job.spec)
-        let context = JobContext(composer: try MessageComposer(spec: spec), queuedAt: job.createdAt,
+        let context = JobContext(composer: try MessageComposer(spec: spec),
                                  rateLimits: spec.rateLimits.map { ThrottleLimits(perSecond: $0.perSecond, perMinute: $0.perMinute, perHour: $0.perHour, perDay: $0.perDay) })
         composers.withLock { $0[jobID] = context }
         return context

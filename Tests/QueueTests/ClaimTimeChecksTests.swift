@@ -1,0 +1,56 @@
+import Delivery
+import Foundation
+import Queue
+import Testing
+
+/// What a claim learns about each recipient beyond its address: when its first attempt was
+/// made (the retry policy's maximum age counts from it) and whether the address was
+/// suppressed after its job was committed.
+@Suite struct ClaimTimeChecksTests {
+    let now = Date(timeIntervalSince1970: 1_800_000_000)
+
+    @Test func aClaimCarriesTheFirstAttemptTimeNotTheJobsCreation() throws {
+        let queue = try TemporaryQueue()
+        defer { queue.remove() }
+        let store = try queue.open()
+        // The job is created now; its recipient is first tried three days later.
+        _ = try QueueFixtures.submit(store, ["a@x.example"], now: now)
+        try store.startDueJobs(now: now)
+        let firstTry = now.addingTimeInterval(3 * 86_400)
+        let first = try #require(try store.claimDueRecipients(account: "gmail-main", now: firstTry, limit: 1).first)
+        #expect(first.attempts == 0 && first.firstAttemptAt == nil)
+        try store.record([QueueFixtures.outcome(first, .deferred(until: firstTry.addingTimeInterval(600)), at: firstTry, code: 451, replyClass: .transient)])
+        let secondTry = firstTry.addingTimeInterval(600)
+        let second = try #require(try store.claimDueRecipients(account: "gmail-main", now: secondTry, limit: 1).first)
+        #expect(second.attempts == 1)
+        #expect(second.firstAttemptAt == firstTry)
+        // And the policy, fed that time, still retries a greylisted address three days after
+        // the job was created (counting from the job, five days would be closer to up).
+        let policy = DeliveryPolicy(retry: try RetryPolicy())
+        let decision = policy.decide(class: .transient, attempt: 2, firstAttemptAt: try #require(second.firstAttemptAt), now: secondTry)
+        guard case .defer = decision else {
+            Issue.record("expected a deferral, got \(decision)")
+            return
+        }
+    }
+
+    @Test func anAddressSuppressedAfterCommitIsSkippedInsteadOfClaimed() throws {
+        let queue = try TemporaryQueue()
+        defer { queue.remove() }
+        let store = try queue.open()
+        let jobID = try QueueFixtures.submit(store, ["a@x.example", "Bounced@X.example", "c@x.example"], now: now)
+        try store.startDueJobs(now: now)
+        // Another job's hard bounce puts the address on the list after this job was committed.
+        try store.suppress("bounced@x.example", reason: "550 5.1.1 no such user", replyClass: .bounce, now: now)
+        let claimed = try store.claimDueRecipients(account: "gmail-main", now: now, limit: 10)
+        #expect(claimed.map(\.address) == ["a@x.example", "c@x.example"])
+        let counts = try store.counts(jobID: jobID)
+        #expect(counts.skipped == 1 && counts.sending == 2)
+        let skipped = try #require(try store.recipients(jobID: jobID).first { $0.address == "Bounced@X.example" })
+        #expect(skipped.state == .skipped)
+        #expect(skipped.lastText == "suppressed: 550 5.1.1 no such user")
+        #expect(try store.job(id: jobID)?.skippedCount == 1)
+        // Nothing is left to claim: the skipped recipient never comes back.
+        #expect(try store.claimDueRecipients(account: "gmail-main", now: now, limit: 10).isEmpty)
+    }
+}

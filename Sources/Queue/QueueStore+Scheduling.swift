@@ -72,6 +72,19 @@ extension QueueStore {
         }
     }
 
+    /// Jobs paused or cancelled while some of their recipients are claimed: the workers holding
+    /// those claims give them back instead of sending them, so a `mailctl pause` or `cancel`
+    /// stops a job within moments, not after every claimed batch went out.
+    public func haltedJobsWithClaims() throws -> Set<Int64> {
+        try read("finding halted jobs with claimed recipients") { db in
+            Set(try Int64.fetchAll(db, sql: """
+                SELECT id FROM jobs
+                WHERE state IN ('paused', 'cancelled')
+                  AND EXISTS (SELECT 1 FROM recipients WHERE recipients.job_id = jobs.id AND recipients.state = 'sending')
+                """))
+        }
+    }
+
     /// Gives claims back without spending an attempt (shutdown, or a throttle closed before the
     /// message was sent). Recipients of cancelled jobs become cancelled. Returns how many changed.
     @discardableResult

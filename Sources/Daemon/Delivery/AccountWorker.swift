@@ -88,8 +88,15 @@ struct AccountWorker: Sendable {
                 }
                 var remaining = claimed[...]
                 var stopBatch = false
+                var halted: [Int64] = []
                 while let recipient = remaining.first {
                     if engine.isStopping { break }
+                    if engine.isHalted(jobID: recipient.jobID) {
+                        // Paused or cancelled since the claim: given back, not sent.
+                        halted.append(recipient.id)
+                        remaining = remaining.dropFirst()
+                        continue
+                    }
                     let provider = settings.providers.provider(forDomain: recipient.domain)
                     let perConnection = ThrottleLimits.smallest(configuration.messagesPerConnection,
                                                                 settings.providers.limits(forProvider: provider).maxMessagesPerConnection)
@@ -182,9 +189,11 @@ struct AccountWorker: Sendable {
                 if stopBatch || !remaining.isEmpty || engine.isStopping {
                     _ = await settleAll(&slot, remaining: &remaining, settings: settings, commits: &commits)
                 }
+                if !halted.isEmpty {
+                    await release(halted)
+                }
                 if !remaining.isEmpty {
-                    let ids = remaining.map(\.id)
-                    _ = try? await engine.store.run { try $0.releaseClaims(ids) }
+                    await release(remaining.map(\.id))
                     if !engine.isStopping { try? await Task.sleep(for: .milliseconds(250)) }
                 }
             }
@@ -290,19 +299,41 @@ struct AccountWorker: Sendable {
         return keepGoing
     }
 
+    /// Hands an outcome to the group committer. The committer retries what can pass (a full
+    /// disk, a locked database); what it gives up on is logged with the recipient, because that
+    /// recipient then stays `sending` until the next start, which queues it again.
+    static func submit(_ outcome: DeliveryOutcome, to committer: OutcomeCommitter, logger: Logger) async {
+        do {
+            try await committer.submit(outcome)
+        } catch {
+            logger.error("cannot record a delivery outcome; the recipient is queued again at the next start and may get the message twice",
+                         metadata: ["job_id": "\(outcome.jobID)", "recipient_id": "\(outcome.recipientID)", "error": "\(error)"])
+        }
+    }
+
+    /// Gives claims back; a failure is logged (the claims stay `sending` until the next start,
+    /// which hands them back), never silent.
+    private func release(_ ids: [Int64]) async {
+        do {
+            _ = try await engine.store.run { try $0.releaseClaims(ids) }
+        } catch {
+            logger.error("cannot give claimed recipients back to the queue; they are given back at the next start",
+                         metadata: ["recipients": "\(ids.count)", "error": "\(error)"])
+        }
+    }
+
     /// Records every message on the session; one that had no turn goes back to the queue.
     private func drain(_ slot: inout SessionSlot, settings: RuntimeSettings, commits: inout TaskGroup<Void>) async {
         var leftover: ArraySlice<ClaimedRecipient> = []
         _ = await settleAll(&slot, remaining: &leftover, settings: settings, commits: &commits)
         if !leftover.isEmpty {
-            let ids = leftover.map(\.id)
-            _ = try? await engine.store.run { try $0.releaseClaims(ids) }
+            await release(leftover.map(\.id))
         }
     }
 
     /// Hands an outcome to the group committer, waiting when too many are pending.
     private func commit(_ delivered: Delivered, slot: inout SessionSlot, commits: inout TaskGroup<Void>) async {
-        commits.addTask { [engine] in try? await engine.committer.submit(delivered.outcome) }
+        commits.addTask { [engine, logger] in await Self.submit(delivered.outcome, to: engine.committer, logger: logger) }
         slot.uncommitted += 1
         if slot.uncommitted >= Self.maximumUncommitted {
             await commits.waitForAll()
@@ -437,7 +468,7 @@ struct AccountWorker: Sendable {
                                   commits: inout TaskGroup<Void>) async {
         let classification = settings.classifier.classify(error)
         if classification.replyClass == .account {
-            _ = try? await engine.store.run { try $0.releaseClaims(recipients.map(\.id)) }
+            await release(recipients.map(\.id))
             await pauseAccount(reason: "\(error)")
             return
         }
@@ -451,7 +482,7 @@ struct AccountWorker: Sendable {
                                       text: "\(error)", replyClass: .transient, rule: classification.rule)
             let outcome = DeliveryOutcome(recipientID: recipient.id, jobID: recipient.jobID, account: account, provider: provider, attempt: attempt,
                                           transition: transition, countsTowardLimits: false)
-            commits.addTask { [engine] in try? await engine.committer.submit(outcome) }
+            commits.addTask { [engine, logger] in await Self.submit(outcome, to: engine.committer, logger: logger) }
         }
     }
 

@@ -19,6 +19,17 @@ final class DeliveryEngine: Sendable {
     let activity = ActivityCounter()
     /// Wakes idle workers: a job started or resumed, recipients queued again, stopping.
     let work = WorkSignal()
+    /// The workers running now, so a reload that adds an account (or one removed and added
+    /// back) or raises its `concurrency` gets its new workers.
+    private let runningWorkers = Mutex<Set<WorkerSlot>>([])
+    /// Jobs paused or cancelled while workers hold claims of theirs (refreshed by
+    /// housekeeping): those claims are given back instead of sent.
+    private let haltedJobs = Mutex<Set<Int64>>([])
+
+    struct WorkerSlot: Hashable, Sendable {
+        var account: String
+        var index: Int
+    }
 
     init(store: StoreAccess, settings: SettingsHolder, committer: OutcomeCommitter, throttle: ThrottleCoordinator, logger: Logger) {
         self.store = store
@@ -38,14 +49,19 @@ final class DeliveryEngine: Sendable {
     /// Runs until ``stop()``; returns when every worker is done and every outcome committed.
     func run() async {
         await withDiscardingTaskGroup { group in
-            var started: Set<String> = []
             while !isStopping {
-                // Accounts added by a reload get workers; removed ones stop by themselves.
-                for (name, account) in settings.current.configuration.accounts where !started.contains(name) {
-                    started.insert(name)
+                // Accounts added by a reload, and workers a raised `concurrency` allows, start
+                // here; a worker whose account was removed or whose index is beyond the new
+                // concurrency stops by itself and leaves its slot.
+                for (name, account) in settings.current.configuration.accounts {
                     for index in 0..<account.concurrency {
+                        let slot = WorkerSlot(account: name, index: index)
+                        guard runningWorkers.withLock({ $0.insert(slot).inserted }) else { continue }
                         let worker = AccountWorker(engine: self, account: name, index: index)
-                        group.addTask { await worker.run() }
+                        group.addTask {
+                            await worker.run()
+                            self.workerStopped(slot)
+                        }
                     }
                 }
                 await housekeeping()
@@ -66,6 +82,15 @@ final class DeliveryEngine: Sendable {
         isStopping || Int64(Date().timeIntervalSince1970) - lastHousekeeping.load(ordering: .relaxed) < 60
     }
 
+    private func workerStopped(_ slot: WorkerSlot) {
+        _ = runningWorkers.withLock { $0.remove(slot) }
+    }
+
+    /// True when the job was paused or cancelled after its recipients were claimed.
+    func isHalted(jobID: Int64) -> Bool {
+        haltedJobs.withLock { $0.contains(jobID) }
+    }
+
     /// Job lifecycle and the send log, a few times a second.
     func housekeeping() async {
         lastHousekeeping.store(Int64(Date().timeIntervalSince1970), ordering: .relaxed)
@@ -82,10 +107,23 @@ final class DeliveryEngine: Sendable {
                 ])
             }
             composers.forget(jobIDs: finished)
+            breakers.forget(jobIDs: finished)
             await throttle.forget(jobIDs: finished)
+            let halted = try await store.run { try $0.haltedJobsWithClaims() }
+            haltedJobs.withLock { $0 = halted }
+            // A job the breaker paused and an operator resumed gets a fresh breaker: its next
+            // outcomes are judged anew, instead of the latched breaker never tripping again.
+            for id in breakers.trippedJobIDs() {
+                if let job = try await store.run({ try $0.job(id: id) }), job.state != .paused { breakers.reset(jobID: id) }
+            }
             let sends = await throttle.drainSends()
             if !sends.isEmpty {
-                try await store.run { try $0.recordSends(sends) }
+                do {
+                    try await store.run { try $0.recordSends(sends) }
+                } catch {
+                    await throttle.restoreUnwrittenSends(sends)
+                    throw error
+                }
             }
             let accounts = settings.current.configuration.accounts.keys.sorted()
             let (states, notes) = await throttle.housekeeping(accounts: accounts, now: now)
@@ -132,6 +170,16 @@ final class BreakerBoard: Sendable {
 
     func reset(jobID: Int64) {
         breakers.withLock { $0[jobID] = nil }
+    }
+
+    /// Jobs whose breaker has tripped (and so judges nothing more until reset).
+    func trippedJobIDs() -> [Int64] {
+        breakers.withLock { board in board.compactMap { $0.value.tripped ? $0.key : nil } }
+    }
+
+    /// Finished jobs need no breaker: without this the board would grow with every job.
+    func forget(jobIDs: [Int64]) {
+        breakers.withLock { board in for id in jobIDs { board[id] = nil } }
     }
 }
 

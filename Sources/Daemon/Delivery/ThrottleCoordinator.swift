@@ -92,6 +92,13 @@ actor ThrottleCoordinator {
         return pendingSends
     }
 
+    /// Puts back sends whose write failed (a full disk, a locked database), ahead of those
+    /// noted since, so the next housekeeping writes them: a daily cap must still hold after a
+    /// restart that follows a failed write.
+    func restoreUnwrittenSends(_ sends: [QueueStore.SendLogEntry]) {
+        pendingSends = sends + pendingSends
+    }
+
     /// A throttle reply: through a relay, the relay (account) is the one asking unless the
     /// recipient's provider is a known one. A quota reply pauses the account until the
     /// oldest send of its window leaves it.

@@ -59,3 +59,47 @@ struct JobControlWhileSendingTests {
         #expect(sessions.count >= 3, "messages after the reload came over \(sessions.count) session(s)")
     }
 }
+
+extension JobControlWhileSendingTests {
+    /// The bounce breaker pauses a job whose list is bad; an operator who resumes it (after
+    /// a look at the list) gets a breaker that judges the next outcomes anew, so a list that is
+    /// still bad pauses again instead of being mailed to the end.
+    @Test func aResumedJobsBreakerTripsAgain() async throws {
+        let everyoneBounces = SMTPServerConfiguration(
+            script: ServerScript([ScriptRule(on: .rcpt, action: .reply(550, "5.1.1 No such user"))]), recordLimit: nil)
+        let harness = try await DaemonHarness(relay: everyoneBounces, concurrency: 1,
+                                              extraConfiguration: "breaker_threshold = 50%\nbreaker_minimum = 5")
+        defer { Task { await harness.stop() } }
+        try await harness.startDaemon()
+        let jobID = try await harness.submit(try harness.writeCampaign(count: 60))
+        let first = try await pausedStatus(harness, jobID)
+        #expect((first["pause_reason"] as? String)?.contains("circuit breaker") == true, "\(first)")
+        let failedAtFirstTrip = Self.failed(first)
+        #expect(failedAtFirstTrip >= 5 && failedAtFirstTrip < 30, "\(first)")
+
+        let resume = try await harness.mailctl(["resume", jobID])
+        #expect(resume.status == 0, "\(resume.standardError)")
+        try await waitUntil(.seconds(20), "the job to leave paused") { try await harness.jobStatus(jobID).state != "paused" }
+        let second = try await pausedStatus(harness, jobID)
+        #expect((second["pause_reason"] as? String)?.contains("circuit breaker") == true, "\(second)")
+        let failedAtSecondTrip = Self.failed(second)
+        #expect(failedAtSecondTrip > failedAtFirstTrip && failedAtSecondTrip < 60, "\(second)\n\(harness.daemonLog)")
+    }
+
+    private func pausedStatus(_ harness: DaemonHarness, _ jobID: String) async throws -> [String: Any] {
+        var status: [String: Any] = [:]
+        try await waitUntil(.seconds(30), "the breaker to pause the job") {
+            let output = try await harness.mailctl(["status", jobID, "--json"])
+            status = (try JSONSerialization.jsonObject(with: Data(output.standardOutput.utf8)) as? [String: Any]) ?? [:]
+            let state = status["state"] as? String
+            // Settled: paused, and nothing of the job still on the wire.
+            return state == "paused" && ((status["counts"] as? [String: Any])?["sending"] as? Int ?? 1) == 0
+                || state == "completed"
+        }
+        return status
+    }
+
+    private static func failed(_ status: [String: Any]) -> Int {
+        (status["counts"] as? [String: Any])?["failed"] as? Int ?? -1
+    }
+}

@@ -453,7 +453,14 @@ struct AccountWorker: Sendable {
            let tripped = engine.breakers.record(classification.replyClass, jobID: recipient.jobID, settings: settings) {
             let jobID = recipient.jobID
             logger.warning("bounce circuit breaker tripped; job paused", metadata: ["job_id": "\(jobID)", "reason": "\(tripped)"])
-            _ = try? await engine.store.run { try $0.pause(jobID: jobID, reason: "circuit breaker: \(tripped)") }
+            do {
+                try await engine.store.run { try $0.pause(jobID: jobID, reason: "circuit breaker: \(tripped)") }
+                // Every worker stops the job's claimed messages now, not at the next housekeeping:
+                // against a relay that refuses at RCPT a whole batch would go out in that time.
+                engine.noteHalted(jobID: jobID)
+            } catch {
+                logger.error("cannot pause the job the breaker tripped on", metadata: ["job_id": "\(jobID)", "error": "\(error)"])
+            }
         }
         // The throttle's reservation already went into the send log (with the job), so the
         // outcome must not count the send a second time.

@@ -86,6 +86,12 @@ final class DeliveryEngine: Sendable {
         _ = runningWorkers.withLock { $0.remove(slot) }
     }
 
+    /// A job this process paused itself (the bounce breaker): halted at once, before the next
+    /// housekeeping reads it from the queue.
+    func noteHalted(jobID: Int64) {
+        _ = haltedJobs.withLock { $0.insert(jobID) }
+    }
+
     /// True when the job was paused or cancelled after its recipients were claimed.
     func isHalted(jobID: Int64) -> Bool {
         haltedJobs.withLock { $0.contains(jobID) }

@@ -12,8 +12,8 @@ struct ClassifyCommand: ParsableCommand {
         discussion: """
         The reply is written as the server sent it, multi-line replies joined on one line: \
         mailctl classify --stage rcpt '550 5.1.1 <a@example.org>: user unknown'. Rules files \
-        given with --rules are tried first, in order, then the built-in defaults \
-        (etc/classification.rules).
+        given with --rules are tried first, in order, then the classification_rules of the \
+        maild.conf given with --config, then the built-in defaults (etc/classification.rules).
         """
     )
 
@@ -25,6 +25,9 @@ struct ClassifyCommand: ParsableCommand {
 
     @Option(name: .customLong("rules"), help: "A rules file tried before the defaults (repeatable).")
     var rulesFiles: [String] = []
+
+    @Option(name: .customLong("config"), help: "A maild.conf whose [delivery] classification_rules are used, as maild uses them.")
+    var configuration: String?
 
     @Flag(help: "Print one JSON object with the keys class, action, rule, source, stage, reply.")
     var json = false
@@ -39,7 +42,9 @@ struct ClassifyCommand: ParsableCommand {
         guard (200...599).contains(parsed.code) else {
             throw ValidationError("\(parsed.code) is not an SMTP reply code (200 to 599)")
         }
-        let classifier = try ReplyClassifier(overrides: try rulesFiles.map(Self.loadRules))
+        var files = rulesFiles
+        if let configuration { files += try Self.rulesFiles(ofConfiguration: configuration) }
+        let classifier = try ReplyClassifier(overrides: try files.map(Self.loadRules))
         let classification = classifier.classify(reply: parsed, stage: stage)
         let action = DeliveryAction(for: classification.replyClass)
         if json {
@@ -54,6 +59,33 @@ struct ClassifyCommand: ParsableCommand {
             print("action  \(action): \(action.explanation)")
             print("rule    \(classification.rule) (\(classification.source))")
         }
+    }
+
+    /// The `classification_rules` of a maild.conf's [delivery] section, resolved as maild
+    /// resolves it (relative to the configuration file). Only that key is read: the rest of the
+    /// file (account secrets readable by maild alone) is none of this command's business.
+    static func rulesFiles(ofConfiguration path: String) throws -> [String] {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw ValidationError("--config: cannot read \(path)")
+        }
+        var section = ""
+        for line in String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false) {
+            var text = Substring(line)
+            if let comment = text.range(of: " #") { text = text[..<comment.lowerBound] }
+            let trimmed = text.trimmingCharacters(in: .whitespaces)
+            if trimmed.hasPrefix("#") || trimmed.isEmpty { continue }
+            if trimmed.hasPrefix("["), trimmed.hasSuffix("]") {
+                section = trimmed.dropFirst().dropLast().split(separator: " ").first.map(String.init) ?? ""
+                continue
+            }
+            guard section == "delivery", let equals = trimmed.firstIndex(of: "=") else { continue }
+            let key = trimmed[..<equals].trimmingCharacters(in: .whitespaces)
+            let value = trimmed[trimmed.index(after: equals)...].trimmingCharacters(in: .whitespaces)
+            guard key == "classification_rules", !value.isEmpty else { continue }
+            if value.hasPrefix("/") { return [value] }
+            return [URL(fileURLWithPath: path).deletingLastPathComponent().appendingPathComponent(value).standardized.path]
+        }
+        return []
     }
 
     static func loadRules(_ path: String) throws -> ClassificationRuleSet {

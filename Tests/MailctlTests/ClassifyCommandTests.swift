@@ -70,3 +70,38 @@ struct ClassifyCommandTests {
         #expect(badRules.standardError.contains("broken.rules:1"))
     }
 }
+
+extension ClassifyCommandTests {
+    /// `--config` uses the classification_rules a maild.conf names, found beside it as maild
+    /// finds it, without reading anything else of the file (an account's secret file may be
+    /// readable by maild alone).
+    @Test func theConfigurationsRulesAreUsedAsMaildUsesThem() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("classify-config-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try "rule our-relay-quirk -> throttle\n    stage rcpt\n    text please slow down\n"
+            .write(to: directory.appendingPathComponent("local.rules"), atomically: true, encoding: .utf8)
+        let configuration = directory.appendingPathComponent("maild.conf")
+        try """
+            [daemon]
+            database = /nonexistent/maild.db
+
+            [delivery]
+            classification_rules = local.rules   # beside this file
+
+            [account relay]
+            host = 127.0.0.1
+            username = me
+            password_file = /root/unreadable.password
+            """.write(to: configuration, atomically: true, encoding: .utf8)
+        let output = try await MailctlProcess.run(["classify", "--json", "--config", configuration.path, "550 5.7.1 please slow down"])
+        #expect(output.status == 0, "\(output.standardError)")
+        let object = try JSONDecoder().decode([String: String].self, from: Data(output.standardOutput.utf8))
+        #expect(object["class"] == "throttle" && object["rule"] == "our-relay-quirk", "\(object)")
+        // Without --config the built-in rules decide.
+        let builtIn = try await MailctlProcess.run(["classify", "--json", "550 5.7.1 please slow down"])
+        #expect(try JSONDecoder().decode([String: String].self, from: Data(builtIn.standardOutput.utf8))["class"] != "throttle")
+        let missing = try await MailctlProcess.run(["classify", "--config", directory.appendingPathComponent("none.conf").path, "250 ok"])
+        #expect(missing.status != 0 && missing.standardError.contains("none.conf"), "\(missing.standardError)")
+    }
+}

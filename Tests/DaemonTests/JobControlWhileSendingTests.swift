@@ -103,3 +103,29 @@ extension JobControlWhileSendingTests {
         (status["counts"] as? [String: Any])?["failed"] as? Int ?? -1
     }
 }
+
+/// A relay that answers the greeting with 421 (too many connections) is asking the account to
+/// slow down: the messages go back to the queue without spending an attempt, and the account
+/// cools down instead of reconnecting every second.
+@Suite(.serialized, .timeLimit(.minutes(3)))
+struct SessionThrottleTests {
+    @Test func a421GreetingSlowsTheAccountAndSpendsNoAttempt() async throws {
+        let busyAtFirst = SMTPServerConfiguration(
+            script: ServerScript([ScriptRule(on: .greeting, connections: .first(2),
+                                             action: .replyAndClose(421, "4.7.0 Too many concurrent SMTP connections; try again later"))]),
+            recordLimit: nil)
+        let harness = try await DaemonHarness(relay: busyAtFirst, concurrency: 1, extraConfiguration: "throttle_cooldown = 1s")
+        defer { Task { await harness.stop() } }
+        try await harness.startDaemon()
+        let jobID = try await harness.submit(try harness.writeCampaign(count: 5))
+        let watch = try await harness.mailctl(["watch", jobID])
+        #expect(watch.standardOutput.contains("completed: 5 sent, 0 failed"), "\(watch.standardOutput)\(harness.daemonLog)")
+        let rows = try await harness.reportRows(Int(jobID) ?? -1)
+        #expect(rows.count == 5)
+        // The refused sessions cost no attempt: each recipient was sent at its first.
+        #expect(rows.allSatisfy { $0["attempts"] as? Int == 1 }, "\(rows)")
+        let log = harness.daemonLog
+        #expect(log.contains("scope=account test smtp_code=421"), "\(log)")
+        #expect(log.contains("messages re-queued without an attempt"), "\(log)")
+    }
+}

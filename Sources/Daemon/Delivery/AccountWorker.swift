@@ -469,8 +469,9 @@ struct AccountWorker: Sendable {
         return Delivered(outcome: outcome, decision: decision, connectionUsable: usable)
     }
 
-    /// The session could not be opened: an account problem pauses the account's jobs; anything
-    /// else defers the messages involved like any transient failure.
+    /// The session could not be opened: an account problem pauses the account's jobs; a
+    /// throttle reply (a 421 greeting) slows the account down and re-queues the messages
+    /// without spending an attempt; anything else defers them like any transient failure.
     private func connectionFailed(_ error: SMTPError, recipients: [ClaimedRecipient], provider: String, settings: RuntimeSettings,
                                   commits: inout TaskGroup<Void>) async {
         let classification = settings.classifier.classify(error)
@@ -479,8 +480,23 @@ struct AccountWorker: Sendable {
             await pauseAccount(reason: "\(error)")
             return
         }
-        logger.warning("cannot open an SMTP session; messages deferred", metadata: ["error": "\(error)", "class": "\(classification.replyClass)"])
         let now = Date()
+        if classification.replyClass == .throttle {
+            let reply = error.reply
+            await engine.throttle.noteSessionThrottle(account: account, code: reply.map { Int($0.code) },
+                                                      replyText: reply.map { "\($0.enhancedCode.map { "\($0) " } ?? "")\($0.text)" } ?? "\(error)",
+                                                      rule: classification.rule, now: now)
+            logger.warning("the relay refused a session for now; messages re-queued without an attempt", metadata: ["error": "\(error)", "rule": "\(classification.rule)"])
+            for recipient in recipients {
+                let attempt = AttemptInfo(at: now, stage: error.stage.rawValue, code: reply.map { Int($0.code) }, enhanced: reply?.enhancedCode?.description,
+                                          text: "\(error)", replyClass: .throttle, rule: classification.rule)
+                let outcome = DeliveryOutcome(recipientID: recipient.id, jobID: recipient.jobID, account: account, provider: provider, attempt: attempt,
+                                              transition: .requeued, countsTowardLimits: false)
+                commits.addTask { [engine, logger] in await Self.submit(outcome, to: engine.committer, logger: logger) }
+            }
+            return
+        }
+        logger.warning("cannot open an SMTP session; messages deferred", metadata: ["error": "\(error)", "class": "\(classification.replyClass)"])
         let policy = DeliveryPolicy(retry: settings.retryPolicy)
         for recipient in recipients {
             let decision = policy.decide(class: .transient, attempt: recipient.attempts + 1, firstAttemptAt: recipient.firstAttemptAt ?? now, now: now)

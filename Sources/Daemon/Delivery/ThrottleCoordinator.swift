@@ -123,6 +123,14 @@ actor ThrottleCoordinator {
         return adjustment
     }
 
+    /// A throttle reply before any recipient was named (a 421 greeting: too many connections,
+    /// try later): only the relay can be asking, so the account slows down, whatever the
+    /// recipients' providers.
+    @discardableResult
+    func noteSessionThrottle(account: String, code: Int?, replyText: String, rule: String, now: Date = Date()) -> ThrottleAdjustment {
+        noteThrottle(account: account, provider: ProviderTable.defaultProviderName, code: code, replyText: replyText, rule: rule, now: now)
+    }
+
     func noteSuccess(account: String, provider: String, now: Date = Date()) {
         throttle.noteSuccess(scope: .account(account), now: now)
         throttle.noteSuccess(scope: .provider(provider), now: now)

@@ -86,6 +86,11 @@ actor ThrottleCoordinator {
 
     func releaseConnection(provider: String) { throttle.releaseConnection(.provider(provider)) }
 
+    /// Completed sends not in the send log yet, oldest first.
+    private func unwrittenSends(_ matching: (QueueStore.SendLogEntry) -> Bool) -> [Date] {
+        pendingSends.filter(matching).map(\.at).sorted()
+    }
+
     /// Sends taken since the last call, for the store's send log.
     func drainSends() -> [QueueStore.SendLogEntry] {
         defer { pendingSends = [] }
@@ -178,9 +183,19 @@ actor ThrottleCoordinator {
         for id in jobIDs { throttle.removeScope(.job(id)) }
     }
 
-    func updateLimits(_ settings: RuntimeSettings) {
-        for (account, limits) in settings.accountLimits { throttle.setLimits(limits, for: .account(account)) }
-        for provider in settings.providers.providers { throttle.setLimits(provider.limits, for: .provider(provider.name)) }
+    /// A reload. A scope whose limits changed reads its history back from the send log (plus
+    /// the sends not written yet): a `per_day = 500` added after 500 sends today, or a count
+    /// raised beyond what the old limit remembered, must count the day's sends.
+    func updateLimits(_ settings: RuntimeSettings, now: Date = Date()) {
+        let since = now.addingTimeInterval(-Self.historyHorizon)
+        for (account, limits) in settings.accountLimits where throttle.limits(of: .account(account)) != limits {
+            let history = (try? store.sendTimes(account: account, since: since)).map { $0 + unwrittenSends { $0.account == account } }
+            throttle.setLimits(limits, for: .account(account), completedHistory: history)
+        }
+        for provider in settings.providers.providers where throttle.limits(of: .provider(provider.name)) != provider.limits {
+            let history = (try? store.sendTimes(provider: provider.name, since: since)).map { $0 + unwrittenSends { $0.provider == provider.name } }
+            throttle.setLimits(provider.limits, for: .provider(provider.name), completedHistory: history)
+        }
         throttle.suspensionPolicy = settings.suspensionPolicy
         throttle.adaptivePolicy = settings.adaptivePolicy
         throttle.suspensionRules = settings.suspensionRules + settings.providers.providers.flatMap(\.suspensionRules)

@@ -56,14 +56,16 @@ public struct DeliveryThrottle: Sendable {
     }
 
     /// Changes one scope's limits (a configuration reload, a job starting), keeping its send
-    /// history and its adaptive rate.
-    public mutating func setLimits(_ limits: ThrottleLimits, for scope: ThrottleScope) {
+    /// history, its sends in flight and its adaptive rate. Give `completedHistory` (the send
+    /// log's) when the new limits may need more history than the old ones kept: a scope that
+    /// had no limit kept none, and one whose count grows kept too few.
+    public mutating func setLimits(_ limits: ThrottleLimits, for scope: ThrottleScope, completedHistory: [Date]? = nil) {
         switch scope {
         case .account(let name): accountLimits[name] = limits
         case .provider(let name): providerLimits[name] = limits
         case .job(let id): jobLimits[id] = limits
         }
-        rebuildLimiter(scope, history: limiters[scope]?.history ?? [])
+        rebuildLimiter(scope, completedHistory: completedHistory)
     }
 
     /// Forgets a scope that will not send again (a finished job).
@@ -110,7 +112,7 @@ public struct DeliveryThrottle: Sendable {
     /// Restores persisted send instants after a restart.
     public mutating func restoreSendHistory(_ history: [Date], for scope: ThrottleScope) {
         guard limits(of: scope) != nil else { return }
-        rebuildLimiter(scope, history: history)
+        rebuildLimiter(scope, completedHistory: history)
     }
 
     /// The rate limits in force for a scope: the configured ones stretched by the adaptive
@@ -125,8 +127,9 @@ public struct DeliveryThrottle: Sendable {
         }
     }
 
-    private mutating func rebuildLimiter(_ scope: ThrottleScope, history: [Date]) {
-        limiters[scope] = RollingWindowLimiter(limits: effectiveRateLimits(scope), history: history)
+    private mutating func rebuildLimiter(_ scope: ThrottleScope, completedHistory: [Date]? = nil) {
+        let current = limiters[scope] ?? RollingWindowLimiter(limits: [])
+        limiters[scope] = current.withLimits(effectiveRateLimits(scope), completedHistory: completedHistory)
     }
 
     private static func scopes(account: String, provider: String, job: Int64?) -> [ThrottleScope] {
@@ -205,7 +208,7 @@ public struct DeliveryThrottle: Sendable {
         // One halving per cool-down: the other replies of the same burst are the same news.
         let fraction = inFlight ? current : max(adaptivePolicy.floor, current * adaptivePolicy.decrease)
         adaptive[scope] = AdaptiveRateState(fraction: fraction, recoveringFrom: until)
-        rebuildLimiter(scope, history: limiters[scope]?.history ?? [])
+        rebuildLimiter(scope)
         reason += ", rate at \(Int((fraction * 100).rounded()))% of the configured limit"
         suspensions[scope] = SuspensionState(streak: streak, suspendedUntil: until, lastThrottleAt: now, reason: reason)
         return ThrottleAdjustment(scope: scope, fraction: fraction, suspendedUntil: until, reason: reason)
@@ -237,7 +240,7 @@ public struct DeliveryThrottle: Sendable {
             } else {
                 adaptive[scope] = AdaptiveRateState(fraction: fraction, recoveringFrom: state.recoveringFrom.addingTimeInterval(steps * window))
             }
-            rebuildLimiter(scope, history: limiters[scope]?.history ?? [])
+            rebuildLimiter(scope)
             let reason = fraction >= 1 ? "clean windows: configured rate restored" : "clean window: rate raised to \(Int((fraction * 100).rounded()))%"
             changes.append(ThrottleAdjustment(scope: scope, fraction: fraction, suspendedUntil: nil, reason: reason))
         }
@@ -274,7 +277,7 @@ public struct DeliveryThrottle: Sendable {
 
     public mutating func restoreAdaptiveState(_ state: AdaptiveRateState?, for scope: ThrottleScope) {
         adaptive[scope] = state
-        if limits(of: scope) != nil { rebuildLimiter(scope, history: limiters[scope]?.history ?? []) }
+        if limits(of: scope) != nil { rebuildLimiter(scope) }
     }
 
     /// Every scope that is paused or below its configured rate at `now`, for status displays.

@@ -81,6 +81,31 @@ public struct RollingWindowLimiter: Sendable, Equatable {
         }
     }
 
+    /// The same sends under other limits (a reload, an adaptive rate change). Sends still in
+    /// flight stay in flight, so their completion moves them as before instead of being lost
+    /// (and the window then undercounting them). `completedHistory`, when given, replaces the
+    /// completed sends: the send log remembers more than this limiter did when the new limits
+    /// need more (a larger count, or limits where there were none).
+    public func withLimits(_ newLimits: [RateLimit], completedHistory: [Date]? = nil) -> RollingWindowLimiter {
+        var limiter = RollingWindowLimiter(limits: newLimits)
+        if let completedHistory {
+            for instant in completedHistory { limiter.record(at: instant) }
+        } else {
+            var stillInFlight = inFlight
+            for ms in sends {
+                if let count = stillInFlight[ms] {
+                    stillInFlight[ms] = count > 1 ? count - 1 : nil
+                    continue
+                }
+                limiter.record(at: Date(unixMilliseconds: ms))
+            }
+        }
+        for (ms, count) in inFlight {
+            for _ in 0..<count { limiter.record(at: Date(unixMilliseconds: ms), inFlight: true) }
+        }
+        return limiter
+    }
+
     /// Sends recorded in the window of length `window` ending at `now` (inclusive of now),
     /// for status displays. Only exact up to the largest count among the limits.
     public func sendCount(in window: Duration, endingAt now: Date) -> Int {

@@ -113,18 +113,34 @@ extension QueueStore {
     @discardableResult
     public func recoverInFlight(now: Date = Date()) throws -> Int {
         try write("recovering in-flight recipients") { db in
+            let nowMillis = QueueTime.millis(now)
+            // Each gets an attempt row saying what happened (the attempts count is unchanged:
+            // whether a message left is not known) and its interrupted_sends count goes up, so
+            // `mailctl report` shows which recipients may get a second copy.
+            try db.execute(
+                sql: """
+                    INSERT INTO attempts (recipient_id, job_id, account, provider, at, stage, text)
+                    SELECT recipients.id, recipients.job_id, jobs.account, '', ?, 'interrupted', ?
+                    FROM recipients JOIN jobs ON jobs.id = recipients.job_id
+                    WHERE recipients.state = 'sending'
+                    """,
+                arguments: [nowMillis, Self.interruptedText])
             try db.execute(
                 sql: """
                     UPDATE recipients
                     SET state = CASE WHEN (SELECT state FROM jobs WHERE jobs.id = recipients.job_id) = 'cancelled'
                                      THEN 'cancelled' ELSE 'pending' END,
+                        interrupted_sends = interrupted_sends + 1,
+                        last_stage = 'interrupted', last_text = ?,
                         updated_at = ?
                     WHERE state = 'sending'
                     """,
-                arguments: [QueueTime.millis(now)])
+                arguments: [Self.interruptedText, nowMillis])
             return db.changesCount
         }
     }
+
+    static let interruptedText = "maild stopped while this message was claimed for sending; it may have reached the relay, and it is sent again"
 
     /// Running jobs with no recipient pending, sending or deferred become completed. Returns
     /// their ids so the daemon can announce them.

@@ -102,7 +102,8 @@ public final class JobService: IPCRequestHandling {
             let page = rows.map { row in
                 ReportRow(recipientID: row.id, address: row.address, state: row.state.rawValue, attempts: row.attempts,
                           lastClass: row.lastClass?.rawValue, lastStage: row.lastStage, lastCode: row.lastCode,
-                          lastEnhancedCode: row.lastEnhanced, lastText: row.lastText, updatedAt: row.updatedAt)
+                          lastEnhancedCode: row.lastEnhanced, lastText: row.lastText, updatedAt: row.updatedAt,
+                          interruptedSends: row.interruptedSends)
             }
             return .report(ReportPage(rows: page, nextAfterRecipientID: rows.count == limit ? rows.last?.id : nil))
         case .verify(let verify):

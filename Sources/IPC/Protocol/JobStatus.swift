@@ -98,9 +98,12 @@ public struct ReportRow: Codable, Sendable, Equatable {
     public var lastEnhancedCode: String?
     public var lastText: String?
     public var updatedAt: Date?
+    /// Times maild stopped while the recipient was claimed: its message may have arrived twice
+    /// (nil from a maild older than this field).
+    public var interruptedSends: Int?
 
     public init(recipientID: Int64, address: String, state: String, attempts: Int, lastClass: String?, lastStage: String?,
-                lastCode: Int?, lastEnhancedCode: String?, lastText: String?, updatedAt: Date?) {
+                lastCode: Int?, lastEnhancedCode: String?, lastText: String?, updatedAt: Date?, interruptedSends: Int? = nil) {
         self.recipientID = recipientID
         self.address = address
         self.state = state
@@ -111,10 +114,11 @@ public struct ReportRow: Codable, Sendable, Equatable {
         self.lastEnhancedCode = lastEnhancedCode
         self.lastText = lastText
         self.updatedAt = updatedAt
+        self.interruptedSends = interruptedSends
     }
 
     enum CodingKeys: String, CodingKey {
         case recipientID = "recipientId", address, state, attempts, lastClass, lastStage, lastCode
-        case lastEnhancedCode, lastText, updatedAt
+        case lastEnhancedCode, lastText, updatedAt, interruptedSends
     }
 }

@@ -25,6 +25,9 @@ public struct RecipientRecord: Hashable, Sendable {
     public var lastRule: String?
     public var sentAt: Date?
     public var updatedAt: Date
+    /// Times maild stopped while this recipient was claimed: each time its message may have
+    /// reached the relay before the stop, and it was sent again afterwards.
+    public var interruptedSends: Int
 }
 
 extension RecipientRecord: FetchableRecord {
@@ -52,5 +55,6 @@ extension RecipientRecord: FetchableRecord {
         lastRule = row["last_rule"]
         sentAt = QueueTime.date(row["sent_at"] as Int64?)
         updatedAt = QueueTime.date(row["updated_at"] as Int64)
+        interruptedSends = row["interrupted_sends"] ?? 0
     }
 }

@@ -15,7 +15,7 @@ struct ReportCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await daemon.withDaemon { client in
-            if format == .csv { writeOut("recipient_id,address,state,attempts,class,stage,code,enhanced_code,text,updated_at\n") }
+            if format == .csv { writeOut("recipient_id,address,state,attempts,class,stage,code,enhanced_code,text,updated_at,interrupted_sends\n") }
             var after: Int64 = 0
             let dates = ISO8601DateFormatter()
             while true {
@@ -28,7 +28,7 @@ struct ReportCommand: AsyncParsableCommand {
                     } else {
                         let fields = [String(row.recipientID), row.address, row.state, String(row.attempts), row.lastClass ?? "", row.lastStage ?? "",
                                       row.lastCode.map(String.init) ?? "", row.lastEnhancedCode ?? "", row.lastText ?? "",
-                                      row.updatedAt.map { dates.string(from: $0) } ?? ""]
+                                      row.updatedAt.map { dates.string(from: $0) } ?? "", String(row.interruptedSends ?? 0)]
                         text += fields.map(Self.csvField).joined(separator: ",") + "\n"
                     }
                 }

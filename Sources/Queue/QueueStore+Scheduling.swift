@@ -85,6 +85,32 @@ extension QueueStore {
         }
     }
 
+    /// Gives claims back as deferred until `until`, without spending an attempt: their
+    /// provider or job may not send before then (a cool-down, a suspension, a campaign rate),
+    /// and the claim query then passes them by while others go. Recipients of cancelled jobs
+    /// become cancelled. Returns how many changed.
+    @discardableResult
+    public func postponeClaims(_ recipientIDs: [Int64], until: Date, reason: String, now: Date = Date()) throws -> Int {
+        guard !recipientIDs.isEmpty else { return 0 }
+        return try write("postponing claimed recipients") { db in
+            let statement = try db.cachedStatement(sql: """
+                UPDATE recipients
+                SET state = CASE WHEN (SELECT state FROM jobs WHERE jobs.id = recipients.job_id) = 'cancelled'
+                                 THEN 'cancelled' ELSE 'deferred' END,
+                    next_attempt_at = CASE WHEN (SELECT state FROM jobs WHERE jobs.id = recipients.job_id) = 'cancelled'
+                                           THEN NULL ELSE ? END,
+                    last_text = ?, updated_at = ?
+                WHERE id = ? AND state = 'sending'
+                """)
+            var changed = 0
+            for id in recipientIDs {
+                try statement.execute(arguments: [QueueTime.millis(until), reason, QueueTime.millis(now), id])
+                changed += db.changesCount
+            }
+            return changed
+        }
+    }
+
     /// Gives claims back without spending an attempt (shutdown, or a throttle closed before the
     /// message was sent). Recipients of cancelled jobs become cancelled. Returns how many changed.
     @discardableResult

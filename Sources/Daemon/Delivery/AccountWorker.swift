@@ -89,6 +89,7 @@ struct AccountWorker: Sendable {
                 var remaining = claimed[...]
                 var stopBatch = false
                 var halted: [Int64] = []
+                var postponed: [Postponed] = []
                 while let recipient = remaining.first {
                     if engine.isStopping { break }
                     if engine.isHalted(jobID: recipient.jobID) {
@@ -136,12 +137,21 @@ struct AccountWorker: Sendable {
                             }
                             continue
                         }
-                        guard case .wait(let until) = reservation else { break }
+                        guard case .wait(let until, let scope) = reservation else { break }
                         let delay = until.timeIntervalSinceNow
                         if delay > 2 {
-                            // A long wait: hand the claims back so the queue stays truthful
-                            // and other providers' recipients can go first.
-                            break
+                            if case .account = scope {
+                                // The whole account waits: hand the claims back so the queue
+                                // stays truthful; nothing else of this account could go first.
+                                break
+                            }
+                            // Only this provider (a cool-down, a suspension rule) or this job
+                            // (its campaign rate) must wait: the recipient waits in the queue
+                            // until then, without an attempt, and the rest of the batch goes on,
+                            // so one suspended provider does not stall the account's others.
+                            postponed.append(Postponed(recipientID: recipient.id, until: until, scope: scope))
+                            remaining = remaining.dropFirst()
+                            continue
                         }
                         try? await Task.sleep(for: .milliseconds(Int(max(delay, 0.001) * 1000)))
                         continue
@@ -191,6 +201,9 @@ struct AccountWorker: Sendable {
                 }
                 if !halted.isEmpty {
                     await release(halted)
+                }
+                if !postponed.isEmpty {
+                    await postpone(postponed)
                 }
                 if !remaining.isEmpty {
                     await release(remaining.map(\.id))
@@ -309,6 +322,30 @@ struct AccountWorker: Sendable {
             logger.error("cannot record a delivery outcome; the recipient is queued again at the next start and may get the message twice",
                          metadata: ["job_id": "\(outcome.jobID)", "recipient_id": "\(outcome.recipientID)", "error": "\(error)"])
         }
+    }
+
+    /// A claimed recipient whose provider or job must wait longer than a batch should.
+    struct Postponed {
+        var recipientID: Int64
+        var until: Date
+        var scope: ThrottleScope
+    }
+
+    /// Puts postponed recipients back as deferred until their scope may send again (no attempt
+    /// spent, the reason in their last text); a failure leaves them to the next start, logged.
+    private func postpone(_ recipients: [Postponed]) async {
+        let groups = Dictionary(grouping: recipients) { "\($0.scope)|\($0.until.timeIntervalSince1970)" }
+        for group in groups.values {
+            guard let first = group.first else { continue }
+            let reason = "waiting for the \(first.scope) throttle until \(first.until.formatted(.iso8601))"
+            do {
+                try await engine.store.run { try $0.postponeClaims(group.map(\.recipientID), until: first.until, reason: reason) }
+            } catch {
+                logger.error("cannot postpone claimed recipients; they are given back at the next start",
+                             metadata: ["recipients": "\(group.count)", "error": "\(error)"])
+            }
+        }
+        logger.debug("recipients postponed while their provider or job waits", metadata: ["recipients": "\(recipients.count)"])
     }
 
     /// Gives claims back; a failure is logged (the claims stay `sending` until the next start,

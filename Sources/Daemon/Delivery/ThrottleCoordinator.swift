@@ -48,7 +48,9 @@ actor ThrottleCoordinator {
     /// the earliest instant one will be free.
     enum Reservation: Sendable {
         case reserved(at: Date)
-        case wait(until: Date)
+        /// `scope` is the one that holds the message back longest: the account, its
+        /// recipient's provider, or its job.
+        case wait(until: Date, scope: ThrottleScope)
     }
 
     /// Takes a send slot now, or says when one will be free. A job's campaign limits are
@@ -63,7 +65,9 @@ actor ThrottleCoordinator {
             }
         }
         let earliest = throttle.earliestSend(account: account, provider: provider, job: job, now: now)
-        guard earliest <= now else { return .wait(until: earliest) }
+        guard earliest <= now else {
+            return .wait(until: earliest, scope: throttle.blockingScope(account: account, provider: provider, job: job, now: now) ?? .account(account))
+        }
         throttle.recordSend(account: account, provider: provider, job: job, at: now, inFlight: true)
         return .reserved(at: now)
     }

@@ -90,6 +90,24 @@ public struct DeliveryThrottle: Sendable {
         return earliest
     }
 
+    /// The scope that holds a message back longest at `now` (its rate window or its
+    /// suspension), nil when it may go now. A sender tells by it whether only this provider's
+    /// or job's messages must wait, or the whole account.
+    public func blockingScope(account: String, provider: String, job: Int64? = nil, now: Date) -> ThrottleScope? {
+        var latest = now
+        var blocking: ThrottleScope?
+        for scope in Self.scopes(account: account, provider: provider, job: job) {
+            var earliest = now
+            if let limiter = limiters[scope] { earliest = max(earliest, limiter.nextAllowed(now: now)) }
+            if let until = suspendedUntil(scope, now: now) { earliest = max(earliest, until) }
+            if earliest > latest {
+                latest = earliest
+                blocking = scope
+            }
+        }
+        return blocking
+    }
+
     /// Notes one message handed to the relay (count every recipient the relay counts: for
     /// providers' per-recipient quotas, call once per recipient).
     public mutating func recordSend(account: String, provider: String, job: Int64? = nil, at instant: Date, inFlight: Bool = false) {

@@ -91,8 +91,9 @@ extension QueueStore {
         try write("writing the throttle state") { db in
             let upsert = try db.cachedStatement(sql: """
                 INSERT OR REPLACE INTO throttle_state
-                    (scope, suspended_until, reason, streak, last_throttle_at, rate_fraction, recovering_from, updated_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                    (scope, suspended_until, reason, streak, last_throttle_at, rate_fraction, recovering_from, updated_at,
+                     learned_count, learned_period_ms)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """)
             let delete = try db.cachedStatement(sql: "DELETE FROM throttle_state WHERE scope = ?")
             for row in rows {
@@ -104,9 +105,16 @@ extension QueueStore {
                     row.scope.key, row.suspension.map { QueueTime.millis($0.suspendedUntil) }, row.suspension?.reason,
                     row.suspension?.streak ?? 0, row.suspension.map { QueueTime.millis($0.lastThrottleAt) },
                     row.adaptive?.fraction ?? 1, row.adaptive.map { QueueTime.millis($0.recoveringFrom) }, QueueTime.millis(now),
+                    row.adaptive?.learnedRate?.count, row.adaptive?.learnedRate.map { Self.milliseconds($0.per) },
                 ])
             }
         }
+    }
+
+    /// A rate's period as stored: whole milliseconds, the precision `RateLimit` keeps.
+    static func milliseconds(_ duration: Duration) -> Int64 {
+        let (seconds, attoseconds) = duration.components
+        return seconds * 1000 + attoseconds / 1_000_000_000_000_000
     }
 
     /// Every persisted scope state; rows of a scope form this build does not know are skipped.
@@ -123,7 +131,11 @@ extension QueueStore {
                 var adaptive: AdaptiveRateState?
                 let fraction: Double = row["rate_fraction"]
                 if fraction < 1, let from: Int64 = row["recovering_from"] {
-                    adaptive = AdaptiveRateState(fraction: fraction, recoveringFrom: QueueTime.date(from))
+                    var learned: RateLimit?
+                    if let count: Int = row["learned_count"], let period: Int64 = row["learned_period_ms"] {
+                        learned = try? RateLimit(count: count, per: .milliseconds(period))
+                    }
+                    adaptive = AdaptiveRateState(fraction: fraction, recoveringFrom: QueueTime.date(from), learnedRate: learned)
                 }
                 return ThrottleStateRow(scope: scope, suspension: suspension, adaptive: adaptive)
             }

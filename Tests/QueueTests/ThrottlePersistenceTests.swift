@@ -22,7 +22,8 @@ import Testing
                                             suspension: SuspensionState(streak: 2, suspendedUntil: start.addingTimeInterval(3600), lastThrottleAt: start, reason: "quota reply"),
                                             adaptive: AdaptiveRateState(fraction: 0.25, recoveringFrom: start.addingTimeInterval(3600))),
                 QueueStore.ThrottleStateRow(scope: .provider("google"), suspension: nil,
-                                            adaptive: AdaptiveRateState(fraction: 0.5, recoveringFrom: start)),
+                                            adaptive: AdaptiveRateState(fraction: 0.5, recoveringFrom: start,
+                                                                        learnedRate: try RateLimit(count: 42, per: .seconds(60)))),
             ], now: start)
             try store.close()
         }
@@ -37,6 +38,9 @@ import Testing
         #expect(states[0].suspension?.streak == 2)
         #expect(states[0].adaptive?.fraction == 0.25)
         #expect(states[1].suspension == nil)
+        // The rate an unconfigured scope was sending at survives too: it is what is halved.
+        #expect(states[0].adaptive?.learnedRate == nil)
+        #expect(states[1].adaptive?.learnedRate == (try RateLimit(count: 42, per: .seconds(60))))
         // A scope back to normal is deleted.
         try store.saveThrottleStates([QueueStore.ThrottleStateRow(scope: .provider("google"), suspension: nil, adaptive: nil)])
         #expect(try store.throttleStates().map(\.scope) == [.account("relay")])

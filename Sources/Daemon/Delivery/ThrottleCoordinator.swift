@@ -90,6 +90,22 @@ actor ThrottleCoordinator {
 
     func releaseConnection(provider: String) { throttle.releaseConnection(.provider(provider)) }
 
+    /// What a scope sent in the minute before `now` (the send log and the sends not written
+    /// yet): the rate a throttle reply halves when the scope has no configured one.
+    private func sendsInTheLastMinute(of scope: ThrottleScope, now: Date) -> Int? {
+        let since = now.addingTimeInterval(-60)
+        switch scope {
+        case .account(let account):
+            guard let logged = try? store.sendTimes(account: account, since: since) else { return nil }
+            return logged.count + unwrittenSends { $0.account == account && $0.at >= since }.count
+        case .provider(let provider):
+            guard let logged = try? store.sendTimes(provider: provider, since: since) else { return nil }
+            return logged.count + unwrittenSends { $0.provider == provider && $0.at >= since }.count
+        case .job:
+            return nil
+        }
+    }
+
     /// Completed sends not in the send log yet, oldest first.
     private func unwrittenSends(_ matching: (QueueStore.SendLogEntry) -> Bool) -> [Date] {
         pendingSends.filter(matching).map(\.at).sorted()
@@ -120,7 +136,7 @@ actor ThrottleCoordinator {
             adjustment = throttle.suspend(.account(account), until: until, reason: "quota reply (rule \(rule)): paused until the daily window resets", now: now)
         } else {
             let scope: ThrottleScope = provider == ProviderTable.defaultProviderName ? .account(account) : .provider(provider)
-            adjustment = throttle.throttled(scope, replyText: replyText, now: now)
+            adjustment = throttle.throttled(scope, replyText: replyText, observedPerMinute: sendsInTheLastMinute(of: scope, now: now), now: now)
         }
         changedScopes.insert(adjustment.scope)
         logger.notice("throttled: slowing down", metadata: [

@@ -35,10 +35,15 @@ public struct AdaptiveRateState: Hashable, Sendable {
     public var fraction: Double
     /// Clean windows are counted from here: the end of the last cool-down.
     public var recoveringFrom: Date
+    /// For a scope with no configured rate: the rate it was sending at in the minute before
+    /// the first throttle reply, which `fraction` then scales. Without it a throttle reply to
+    /// an unlimited relay could only pause it, never slow it down.
+    public var learnedRate: RateLimit?
 
-    public init(fraction: Double, recoveringFrom: Date) {
+    public init(fraction: Double, recoveringFrom: Date, learnedRate: RateLimit? = nil) {
         self.fraction = fraction
         self.recoveringFrom = recoveringFrom
+        self.learnedRate = learnedRate
     }
 }
 

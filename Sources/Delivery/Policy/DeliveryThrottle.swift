@@ -136,7 +136,8 @@ public struct DeliveryThrottle: Sendable {
     /// The rate limits in force for a scope: the configured ones stretched by the adaptive
     /// rate (5/s at 50% is 5 per 2 s, so a count of 1 still halves).
     public func effectiveRateLimits(_ scope: ThrottleScope) -> [RateLimit] {
-        guard let configured = limits(of: scope)?.rateLimits else { return [] }
+        var configured = limits(of: scope)?.rateLimits ?? []
+        if configured.isEmpty, let learned = adaptive[scope]?.learnedRate { configured = [learned] }
         let fraction = adaptive[scope]?.fraction ?? 1
         guard fraction < 1 else { return configured }
         return configured.compactMap { limit in
@@ -202,7 +203,11 @@ public struct DeliveryThrottle: Sendable {
     /// adaptive policy's `decrease`. The cool-down doubles while throttles repeat within the
     /// quiet period; a suspension rule matching `replyText` sets a longer one. Replies to
     /// messages already in flight when the cool-down began say nothing new and change nothing.
-    public mutating func throttled(_ scope: ThrottleScope, replyText: String? = nil, now: Date) -> ThrottleAdjustment {
+    ///
+    /// `observedPerMinute` is what the scope sent in the minute before the reply: a scope with
+    /// no configured rate has that rate halved instead (and restored step by step up to it,
+    /// after which it is unlimited again).
+    public mutating func throttled(_ scope: ThrottleScope, replyText: String? = nil, observedPerMinute: Int? = nil, now: Date) -> ThrottleAdjustment {
         var streak = 1
         var inFlight = false
         if let previous = suspensions[scope] {
@@ -225,9 +230,20 @@ public struct DeliveryThrottle: Sendable {
         let current = adaptive[scope]?.fraction ?? 1
         // One halving per cool-down: the other replies of the same burst are the same news.
         let fraction = inFlight ? current : max(adaptivePolicy.floor, current * adaptivePolicy.decrease)
-        adaptive[scope] = AdaptiveRateState(fraction: fraction, recoveringFrom: until)
+        let configured = limits(of: scope)?.rateLimits ?? []
+        var learned = adaptive[scope]?.learnedRate
+        if configured.isEmpty, learned == nil, let observed = observedPerMinute, observed > 0 {
+            learned = try? RateLimit(count: observed, per: .seconds(60))
+        }
+        adaptive[scope] = AdaptiveRateState(fraction: fraction, recoveringFrom: until, learnedRate: configured.isEmpty ? learned : nil)
         rebuildLimiter(scope)
-        reason += ", rate at \(Int((fraction * 100).rounded()))% of the configured limit"
+        if !configured.isEmpty {
+            reason += ", rate at \(Int((fraction * 100).rounded()))% of the configured limit"
+        } else if let learned {
+            reason += ", rate at \(Int((fraction * 100).rounded()))% of the \(learned) it was sending at (no rate configured)"
+        } else {
+            reason += " (no rate configured and none observed: the cool-down is the only brake)"
+        }
         suspensions[scope] = SuspensionState(streak: streak, suspendedUntil: until, lastThrottleAt: now, reason: reason)
         return ThrottleAdjustment(scope: scope, fraction: fraction, suspendedUntil: until, reason: reason)
     }
@@ -256,7 +272,8 @@ public struct DeliveryThrottle: Sendable {
             if fraction >= 1 {
                 adaptive[scope] = nil
             } else {
-                adaptive[scope] = AdaptiveRateState(fraction: fraction, recoveringFrom: state.recoveringFrom.addingTimeInterval(steps * window))
+                adaptive[scope] = AdaptiveRateState(fraction: fraction, recoveringFrom: state.recoveringFrom.addingTimeInterval(steps * window),
+                                                    learnedRate: state.learnedRate)
             }
             rebuildLimiter(scope)
             let reason = fraction >= 1 ? "clean windows: configured rate restored" : "clean window: rate raised to \(Int((fraction * 100).rounded()))%"
@@ -295,7 +312,7 @@ public struct DeliveryThrottle: Sendable {
 
     public mutating func restoreAdaptiveState(_ state: AdaptiveRateState?, for scope: ThrottleScope) {
         adaptive[scope] = state
-        if limits(of: scope) != nil { rebuildLimiter(scope) }
+        if limits(of: scope) != nil || state?.learnedRate != nil { rebuildLimiter(scope) }
     }
 
     /// Every scope that is paused or below its configured rate at `now`, for status displays.

@@ -123,14 +123,16 @@ public final class JobService: IPCRequestHandling {
         do {
             var last = try await authorizedStatus(jobID, client)
             try await emit(last)
-            while !last.isFinished {
+            // A cancelled job is followed until the messages on the wire at the cancel have
+            // their outcome, so the final answer holds the counts that stay.
+            while ProgressHub.canStillChange(last) {
                 try await Task.sleep(for: .milliseconds(250))
                 guard let status = try await hub.status(of: jobID) else {
                     throw IPCFailure(.notFound, "job \(jobID) no longer exists")
                 }
                 if status != last {
                     last = status
-                    if !status.isFinished { try await emit(status) }
+                    if ProgressHub.canStillChange(status) { try await emit(status) }
                 }
             }
             return .job(last)

@@ -180,7 +180,17 @@ public final class IPCServer: Sendable {
             // request; a frame that is not even an envelope ends the connection.
             if let header = try? FrameCoding.decode(EnvelopeHeader.self, from: buffer) {
                 let code: IPCFailure.Code = if case .unknownType = error { .unknownRequest } else { .badRequest }
-                try? await writer.write(ResponseFrame(id: header.id, response: .error(IPCFailure(code, "\(header.type): \(error)"))))
+                let failure = IPCFailure(code, "\(header.type): \(error)")
+                // An unreadable chunk is still a chunk of the upload: its commit must fail.
+                if header.type == IPCRequest.submitChunkType, let client = session.client {
+                    handler.chunkUnreadable(failure.message, from: client)
+                }
+                // Answered in its turn, after the chunk in flight, like any other request.
+                if let previous = chunkInFlight {
+                    chunkInFlight = nil
+                    if await !previous.value { return false }
+                }
+                try? await writer.write(ResponseFrame(id: header.id, response: .error(failure)))
                 return true
             }
             try? await writer.write(ResponseFrame(id: 0, response: .error(IPCFailure(.badRequest, "\(error)"))))

@@ -1,8 +1,9 @@
 import Foundation
 import Testing
 
-/// A job is committed whole or not at all: a commit is refused when one of the upload's chunks
-/// was not stored.
+/// A job is committed whole or not at all, and exactly once: a commit is refused when one of
+/// the upload's chunks was not stored, and a submit whose answer was lost tells the operator
+/// the idempotency key that makes the retry safe.
 @Suite(.serialized, .timeLimit(.minutes(3)))
 struct SubmitIntegrityTests {
     static func commit(id: Int, jobID: Int) -> String {
@@ -58,5 +59,45 @@ struct SubmitIntegrityTests {
         let committed = try client.call(Self.commit(id: 10, jobID: retriedID))
         #expect(committed["type"] as? String == "job", "\(committed)")
         #expect(((committed["body"] as? [String: Any])?["counts"] as? [String: Any])?["total"] as? Int == 3)
+    }
+
+    /// maild commits the job but its answer never reaches mailctl (here a proxy swallows it;
+    /// in life maild was killed between the two). mailctl must not leave the operator to retry
+    /// blind, which would create a second job and mail every recipient twice: it prints the
+    /// key and the command, and that command returns the committed job without a second one.
+    @Test func aSubmitWhoseAnswerWasLostPrintsTheKeyThatRetriesSafely() async throws {
+        let harness = try await DaemonHarness()
+        defer { Task { await harness.stop() } }
+        try await harness.startDaemon()
+        let proxy = try CommitAnswerDroppingProxy(directory: harness.directory, upstream: harness.socketPath)
+        defer { proxy.close() }
+        let campaign = try harness.writeCampaign(count: 12_000, sendAt: "2099-01-01T00:00:00Z")
+
+        let lost = try await runTool(DaemonHarness.binary("mailctl").path, ["submit", campaign, "--socket", proxy.path])
+        #expect(lost.status == 1, "\(lost.output)\(lost.errors)")
+        #expect(proxy.droppedCommitAnswers == 1)
+        #expect(lost.output.isEmpty, "no job id may be printed when none was confirmed: \(lost.output)")
+        let jobs = try await harness.mailctl(["list", "--all", "--json"])
+        #expect(jobs.standardOutput.components(separatedBy: "\"job_id\"").count == 2, "maild committed the job: \(jobs.standardOutput)")
+
+        // The message names the key and the exact command; run that command as printed.
+        let errors = lost.errors
+        #expect(errors.contains("maild may have committed job 1 before the connection failed"), "\(errors)")
+        #expect(errors.contains("A retry without this key can create a second job and mail every recipient twice"), "\(errors)")
+        let command = try #require(errors.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
+            .first { $0.hasPrefix("mailctl submit ") }, "\(errors)")
+        let words = command.split(separator: " ").map(String.init)
+        let keyIndex = try #require(words.firstIndex(of: "--idempotency-key"), "\(command)")
+        let key = words.count > keyIndex + 1 ? words[keyIndex + 1] : ""
+        #expect(command == "mailctl submit \(campaign) --idempotency-key \(key) --socket \(proxy.path)")
+        #expect(UUID(uuidString: key) != nil, "the generated key: \(key)")
+
+        let retried = try await harness.mailctl(["submit", campaign, "--idempotency-key", key])
+        #expect(retried.status == 0, "\(retried.standardError)")
+        #expect(retried.standardOutput == "1\n")
+        #expect(retried.standardError.contains("idempotency key \(key) was already used: job 1 exists, nothing uploaded again"), "\(retried.standardError)")
+        let after = try await harness.mailctl(["list", "--all", "--json"])
+        #expect(after.standardOutput.components(separatedBy: "\"job_id\"").count == 2, "still one job: \(after.standardOutput)")
+        #expect(after.standardOutput.contains("\"total\":12000"), "\(after.standardOutput)")
     }
 }

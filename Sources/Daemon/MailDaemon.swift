@@ -69,7 +69,6 @@ public final class MailDaemon: Sendable {
         let terminate = await UnixSignalsSequence(trapping: .sigterm, .sigint)
         let reload = await UnixSignalsSequence(trapping: .sighup)
         await withTaskGroup(of: Void.self) { group in
-            group.addTask { await engine.run() }
             group.addTask {
                 for await _ in terminate {
                     self.logger.info("stopping: finishing the SMTP transactions under way")
@@ -90,9 +89,12 @@ public final class MailDaemon: Sendable {
             group.addTask {
                 await WatchdogPinger(notifier: notifier, check: HealthCheck(store: store, engine: engine), logger: self.logger).run()
             }
-            // The engine returns only after stop(); then nothing else needs to run.
-            await group.next()
-            await group.next()
+            // The engine runs here, not as a child: it returns only after stop() (SIGTERM), once
+            // the transactions under way are done, their outcomes committed and unsent claims
+            // handed back. Only then are the helpers cancelled. Waiting for "the second child to
+            // finish" instead cancelled the engine mid-drain whenever a helper had already
+            // returned, as the watchdog pinger does at once without WATCHDOG_USEC.
+            await engine.run()
             group.cancelAll()
         }
         serverTask.cancel()

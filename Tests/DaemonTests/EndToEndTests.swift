@@ -60,6 +60,30 @@ struct EndToEndTests {
         #expect(harness.relay.messages.isEmpty)
     }
 
+    /// Messages on the wire when a job is cancelled finish after the cancel: watch, status and
+    /// list end with their outcomes, not with the counts of the moment of the cancel.
+    @Test func aJobCancelledWhileSendingEndsWithTheOutcomesOfTheMessagesOnTheWire() async throws {
+        let script = ServerScript([ScriptRule(on: .dot, action: ServerAction.standard.delayed(by: .milliseconds(400)))])
+        let harness = try await DaemonHarness(relay: SMTPServerConfiguration(script: script, recordLimit: nil), concurrency: 2)
+        defer { Task { await harness.stop() } }
+        try await harness.startDaemon()
+        let jobID = try await harness.submit(try harness.writeCampaign(count: 40))
+        try await waitUntil(.seconds(30), "the first messages at the relay") { harness.relay.messages.count >= 2 }
+        let cancel = try await harness.mailctl(["cancel", jobID, "--json"])
+        #expect(cancel.status == 0, "\(cancel.standardError)")
+        #expect(!cancel.standardOutput.contains("\"sending\":0,"), "the cancel should find messages on the wire: \(cancel.standardOutput)")
+
+        let watch = try await harness.mailctl(["watch", jobID, "--json"])
+        #expect(watch.status == 3, "\(watch.standardOutput)\(watch.standardError)")
+        let final = try #require(watch.standardOutput.split(separator: "\n").last.map(String.init))
+        let delivered = harness.relay.messages.count
+        #expect(final.contains("\"sending\":0,"), "\(final)")
+        #expect(final.contains("\"sent\":\(delivered),"), "relay has \(delivered): \(final)")
+        let status = try await harness.mailctl(["status", jobID, "--json"])
+        #expect(status.standardOutput.contains("\"sending\":0,"), "\(status.standardOutput)")
+        #expect(status.standardOutput.contains("\"sent\":\(delivered),"), "relay has \(delivered): \(status.standardOutput)")
+    }
+
     @Test func permanentRejectionsFailAndTheWatchExitStatusSaysSo() async throws {
         let script = ServerScript([ScriptRule(on: .rcpt, recipient: "user3@example.com",
                                               action: .reply(550, "5.1.1 <user3@example.com>: Recipient address rejected: User unknown"))])

@@ -19,12 +19,17 @@ struct ProgressHubTests {
         return jobID
     }
 
+    /// A new queue file in `directory`, with the store access and a hub reading it.
+    func openHub(freshness: Duration = .milliseconds(200)) throws -> (QueueStore, StoreAccess, ProgressHub) {
+        let store = try QueueStore(path: directory.appendingPathComponent("queue.sqlite").path)
+        let access = StoreAccess(store: store, threads: 1, readThreads: 1)
+        return (store, access, ProgressHub(store: access, freshness: freshness))
+    }
+
     @Test func staleSnapshotsAnswerAtOnceAndInvalidatedOnesWaitForTheStore() async throws {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
-        let store = try QueueStore(path: directory.appendingPathComponent("queue.sqlite").path)
-        let access = StoreAccess(store: store, threads: 1, readThreads: 1)
-        let hub = ProgressHub(store: access, freshness: .milliseconds(50))
+        let (store, access, hub) = try openHub(freshness: .milliseconds(50))
         let jobID = try runningJob(store, recipients: 3)
 
         // No snapshot yet: the first answer waits for the store.
@@ -53,14 +58,54 @@ struct ProgressHubTests {
         await access.shutdown()
     }
 
+    /// A cancelled job is finished, but the messages already on the wire finish after the
+    /// cancel and record their outcome: its snapshot follows them until none is `sending`, and
+    /// only then stays as it is.
+    @Test func aCancelledJobsSnapshotFollowsTheMessagesStillBeingSent() async throws {
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let (store, access, hub) = try openHub(freshness: .milliseconds(50))
+        let jobID = try runningJob(store, recipients: 3)
+        let claimed = try store.claimDueRecipients(account: "main", limit: 2)
+        try store.cancel(jobID: jobID)
+        await hub.invalidate(jobID)
+        let cancelled = try #require(try await hub.status(of: jobID))
+        #expect(cancelled.state == .cancelled)
+        #expect(cancelled.counts.sending == 2)
+        #expect(cancelled.counts.cancelled == 1)
+
+        let attempt = AttemptInfo(at: Date(), stage: "data", code: 250, enhanced: "2.0.0", text: "ok", replyClass: .success,
+                                  rule: "test", durationMilliseconds: 5)
+        try store.record([DeliveryOutcome(recipientID: claimed[0].id, jobID: jobID, account: "main", provider: "default",
+                                          attempt: attempt, transition: .sent)])
+        let oneLeft = try await Self.waitFor(hub, jobID) { $0.counts.sending == 1 }
+        #expect(oneLeft.counts.sent == 1)
+        try store.record([DeliveryOutcome(recipientID: claimed[1].id, jobID: jobID, account: "main", provider: "default",
+                                          attempt: attempt, transition: .sent)])
+        let settled = try await Self.waitFor(hub, jobID) { $0.counts.sending == 0 }
+        #expect(settled.counts.sent == 2)
+        #expect(settled.counts.cancelled == 1)
+        #expect(settled.state == .cancelled)
+        await access.shutdown()
+    }
+
+    /// The hub's answer once `condition` holds, asking for up to two seconds.
+    static func waitFor(_ hub: ProgressHub, _ jobID: Int64, _ condition: (JobStatus) -> Bool) async throws -> JobStatus {
+        var latest = try await hub.status(of: jobID)
+        for _ in 0..<100 {
+            if let latest, condition(latest) { return latest }
+            try await Task.sleep(for: .milliseconds(20))
+            latest = try await hub.status(of: jobID)
+        }
+        throw HarnessError("the hub's snapshot of job \(jobID) never got there; last: \(String(describing: latest?.counts))")
+    }
+
     /// Fifty requests for a job without a snapshot, at once: all wait for the one refresh and
     /// all get the status, none an error or nil.
     @Test func concurrentFirstRequestsAllGetTheStatus() async throws {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
-        let store = try QueueStore(path: directory.appendingPathComponent("queue.sqlite").path)
-        let access = StoreAccess(store: store, threads: 1, readThreads: 1)
-        let hub = ProgressHub(store: access)
+        let (store, access, hub) = try openHub()
         let jobID = try runningJob(store, recipients: 5)
         let answers = try await withThrowingTaskGroup(of: JobStatus?.self) { group in
             for _ in 0..<50 { group.addTask { try await hub.status(of: jobID) } }

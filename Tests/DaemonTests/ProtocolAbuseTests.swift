@@ -128,4 +128,31 @@ struct ProtocolAbuseTests {
         let served = try await harness.mailctl(["list"])
         #expect(served.status == 0, "\(served.standardError)")
     }
+
+    /// `mailctl watch` on a job whose status does not change (paused, or scheduled for later),
+    /// then Ctrl-C: nothing is ever written to that connection again, so only noticing the
+    /// close frees its slot. With `max_clients = 1` the slot is the only one.
+    @Test func aWatcherThatGoesAwayOnAJobThatNeverChangesFreesItsSlot() async throws {
+        let harness = try await DaemonHarness(daemonSettings: "socket_mode = 0666\nmax_clients = 1")
+        defer { Task { await harness.stop() } }
+        try await harness.startDaemon()
+        let jobID = try await harness.submit(try harness.writeCampaign(count: 3, sendAt: "2099-01-01T00:00:00Z"))
+        let pause = try await harness.mailctl(["pause", jobID])
+        #expect(pause.status == 0, "\(pause.standardError)")
+
+        let watcher = try RawIPCClient(socketPath: harness.socketPath)
+        _ = try watcher.call(#"{"id":1,"type":"hello","body":{"protocol_version":1,"client":"watch"}}"#)
+        let first = try watcher.call(#"{"id":2,"type":"watch","body":{"job_id":\#(jobID)}}"#)
+        #expect(first["type"] as? String == "event", "\(first)")
+        #expect((first["body"] as? [String: Any])?["state"] as? String == "paused", "\(first)")
+        let refused = try await harness.mailctl(["list"])
+        #expect(refused.status == 1, "the watcher holds the only slot")
+        #expect(refused.standardError.contains("max_clients"), "\(refused.standardError)")
+
+        watcher.close()
+        try await waitUntil(.seconds(3), "the vanished watcher's slot to be free") {
+            try await harness.mailctl(["list"]).status == 0
+        }
+        #expect(harness.maild?.isRunning == true)
+    }
 }

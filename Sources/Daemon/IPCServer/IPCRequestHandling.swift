@@ -17,6 +17,9 @@ public protocol IPCRequestHandling: Sendable {
     func prepareChunk(_ chunk: SubmitChunk, from client: ClientContext) -> PreparedChunk
     /// The second half, called in the order the chunks arrived.
     func storeChunk(_ prepared: PreparedChunk, from client: ClientContext) async -> IPCResponse
+    /// A `submit_chunk` whose body could not be read (so not even its job is known) arrived
+    /// in its turn: the connection's open uploads can no longer be committed whole.
+    func chunkUnreadable(_ problem: String, from client: ClientContext)
     /// Streams a job's status through `emit` until it finishes; returns the final answer.
     func watch(jobID: Int64, from client: ClientContext, emit: @Sendable (JobStatus) async throws -> Void) async -> IPCResponse
     /// The `[limits]` in force, told to every client at hello.
@@ -32,4 +35,7 @@ public struct PreparedChunk: Sendable {
     public var failure: IPCFailure?
     /// The refusal drops the whole upload (over `max_recipients`).
     public var discardsUpload: Bool
+    /// The chunk's place in its upload (1 for the first), nil when it names no upload open
+    /// on the connection.
+    public var number: Int?
 }

@@ -133,8 +133,8 @@ public final class IPCServer: Sendable {
                 var chunkInFlight: Task<Bool, Never>?
                 do {
                     for try await buffer in inbound {
-                        let keepOpen = await handleFrame(buffer, session: &session, connectionID: connectionID, writer: writer,
-                                                         chunkInFlight: &chunkInFlight)
+                        let keepOpen = await handleFrame(buffer, session: &session, connectionID: connectionID, channel: channel,
+                                                         writer: writer, chunkInFlight: &chunkInFlight)
                         if !keepOpen { break }
                         if session.client != nil, let deadline = helloDeadline {
                             deadline.cancel()
@@ -163,8 +163,8 @@ public final class IPCServer: Sendable {
     /// Chunks of an upload are pipelined: chunk N+1 is decoded and checked while chunk N is
     /// being stored (`chunkInFlight`); storage and answers keep the order of arrival, and any
     /// other request waits until the chunk in flight is answered.
-    private func handleFrame(_ buffer: ByteBuffer, session: inout ConnectionSession, connectionID: UInt64, writer: FrameWriter,
-                             chunkInFlight: inout Task<Bool, Never>?) async -> Bool {
+    private func handleFrame(_ buffer: ByteBuffer, session: inout ConnectionSession, connectionID: UInt64, channel: any Channel,
+                             writer: FrameWriter, chunkInFlight: inout Task<Bool, Never>?) async -> Bool {
         let frame: RequestFrame
         do {
             // Chunks of a large submit and the small requests watchers repeat take the fast
@@ -180,7 +180,17 @@ public final class IPCServer: Sendable {
             // request; a frame that is not even an envelope ends the connection.
             if let header = try? FrameCoding.decode(EnvelopeHeader.self, from: buffer) {
                 let code: IPCFailure.Code = if case .unknownType = error { .unknownRequest } else { .badRequest }
-                try? await writer.write(ResponseFrame(id: header.id, response: .error(IPCFailure(code, "\(header.type): \(error)"))))
+                let failure = IPCFailure(code, "\(header.type): \(error)")
+                // An unreadable chunk is still a chunk of the upload: its commit must fail.
+                if header.type == IPCRequest.submitChunkType, let client = session.client {
+                    handler.chunkUnreadable(failure.message, from: client)
+                }
+                // Answered in its turn, after the chunk in flight, like any other request.
+                if let previous = chunkInFlight {
+                    chunkInFlight = nil
+                    if await !previous.value { return false }
+                }
+                try? await writer.write(ResponseFrame(id: header.id, response: .error(failure)))
                 return true
             }
             try? await writer.write(ResponseFrame(id: 0, response: .error(IPCFailure(.badRequest, "\(error)"))))
@@ -223,14 +233,39 @@ public final class IPCServer: Sendable {
         case .hello:
             response = .error(IPCFailure(.badRequest, "hello was already said on this connection"))
         case .watch(let reference):
-            let id = frame.id
-            response = await handler.watch(jobID: reference.jobID, from: client) { status in
-                try await writer.write(ResponseFrame(id: id, response: .event(status)))
-            }
+            response = await watchWhileConnected(reference.jobID, requestID: frame.id, from: client, channel: channel, writer: writer)
         default:
             response = await handler.handle(frame.request, from: client)
         }
         return (try? await writer.write(ResponseFrame(id: frame.id, response: response))) != nil
+    }
+}
+
+extension IPCServer {
+    /// Runs a watch until it ends or the client goes away, whichever comes first.
+    ///
+    /// A watch writes only when the job's status changes, and nothing reads the connection
+    /// while it runs: on a paused or scheduled job a client that left (Ctrl-C on `mailctl
+    /// watch`) would go unnoticed and keep its `max_clients` slot for good. The channel's
+    /// close (the peer's end of file closes it) cancels the watch instead.
+    func watchWhileConnected(_ jobID: Int64, requestID: UInt64, from client: ClientContext, channel: any Channel,
+                             writer: FrameWriter) async -> IPCResponse {
+        let handler = self.handler
+        let watching = Task(executorPreference: ControlPlaneExecutor.shared) {
+            await handler.watch(jobID: jobID, from: client) { status in
+                try await writer.write(ResponseFrame(id: requestID, response: .event(status)))
+            }
+        }
+        channel.closeFuture.whenComplete { _ in watching.cancel() }
+        let response = await withTaskCancellationHandler {
+            await watching.value
+        } onCancel: {
+            watching.cancel()
+        }
+        if !channel.isActive {
+            logger.debug("watch ended: the client went away", metadata: ["job_id": "\(jobID)", "uid": "\(client.peer.uid)"])
+        }
+        return response
     }
 }
 

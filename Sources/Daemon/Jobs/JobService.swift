@@ -15,9 +15,10 @@ public final class JobService: IPCRequestHandling {
     private let verifier: AccountVerifier
     private let suppression: SuppressionService
     private let logger: Logger
-    /// Uploads in progress, by connection, with the recipients each has received: a vanished
-    /// client's staging job is discarded, and one that sends too many recipients too.
-    private let openSubmissions = Mutex<[UInt64: [Int64: Int]]>([:])
+    /// Uploads in progress, by connection: a vanished client's staging job is discarded, one
+    /// that sends too many recipients too, and one with a chunk that was not stored cannot be
+    /// committed.
+    private let openSubmissions = Mutex<[UInt64: [Int64: UploadProgress]]>([:])
 
     init(store: StoreAccess, settings: SettingsHolder, logger: Logger, wakeScheduler: @escaping @Sendable () -> Void) {
         self.store = store
@@ -124,14 +125,16 @@ public final class JobService: IPCRequestHandling {
         do {
             var last = try await authorizedStatus(jobID, client)
             try await emit(last)
-            while !last.isFinished {
+            // A cancelled job is followed until the messages on the wire at the cancel have
+            // their outcome, so the final answer holds the counts that stay.
+            while ProgressHub.canStillChange(last) {
                 try await Task.sleep(for: .milliseconds(250))
                 guard let status = try await hub.status(of: jobID) else {
                     throw IPCFailure(.notFound, "job \(jobID) no longer exists")
                 }
                 if status != last {
                     last = status
-                    if !status.isFinished { try await emit(status) }
+                    if ProgressHub.canStillChange(status) { try await emit(status) }
                 }
             }
             return .job(last)
@@ -179,7 +182,7 @@ public final class JobService: IPCRequestHandling {
         let start = try await store.run { try $0.beginSubmission(job) }
         switch start {
         case .started(let jobID):
-            openSubmissions.withLock { $0[client.connectionID, default: [:]][jobID] = 0 }
+            openSubmissions.withLock { $0[client.connectionID, default: [:]][jobID] = UploadProgress() }
             return .submitStarted(SubmitStarted(jobID: jobID, replay: false))
         case .replay(let record):
             guard Authorization.may(client.role, peer: client.peer, accessJobOwnedBy: UInt32(record.ownerUID)) else {
@@ -203,23 +206,49 @@ public final class JobService: IPCRequestHandling {
     /// Checks and converts a chunk: no storage, so the server may run it while the previous
     /// chunk of the same upload is being stored.
     public func prepareChunk(_ chunk: SubmitChunk, from client: ClientContext) -> PreparedChunk {
-        do {
-            try requireOpenSubmission(chunk.jobID, client)
-            guard chunk.recipients.count <= IPCLimits.maximumRecipientsPerChunk else {
-                throw IPCFailure(.limitExceeded, "a chunk may hold at most \(IPCLimits.maximumRecipientsPerChunk) recipients, this one has \(chunk.recipients.count)")
-            }
-        } catch {
-            return PreparedChunk(jobID: chunk.jobID, recipients: [], failure: (error as? IPCFailure) ?? IPCFailure(.internalError, "\(error)"),
-                                 discardsUpload: false)
+        let number = openSubmissions.withLock { $0[client.connectionID]?[chunk.jobID]?.receiveChunk() }
+        guard let number else {
+            let failure = IPCFailure(.invalidState, Self.notOpenMessage(chunk.jobID))
+            return PreparedChunk(jobID: chunk.jobID, recipients: [], failure: failure, discardsUpload: false, number: nil)
+        }
+        guard chunk.recipients.count <= IPCLimits.maximumRecipientsPerChunk else {
+            let failure = IPCFailure(.limitExceeded, "a chunk may hold at most \(IPCLimits.maximumRecipientsPerChunk) recipients, this one has \(chunk.recipients.count)")
+            return PreparedChunk(jobID: chunk.jobID, recipients: [], failure: failure, discardsUpload: false, number: number)
         }
         if let overLimit = countRecipients(chunk, from: client) {
-            return PreparedChunk(jobID: chunk.jobID, recipients: [], failure: overLimit, discardsUpload: true)
+            return PreparedChunk(jobID: chunk.jobID, recipients: [], failure: overLimit, discardsUpload: true, number: number)
         }
-        return PreparedChunk(jobID: chunk.jobID, recipients: CampaignWire.newRecipients(chunk.recipients), failure: nil, discardsUpload: false)
+        return PreparedChunk(jobID: chunk.jobID, recipients: CampaignWire.newRecipients(chunk.recipients), failure: nil, discardsUpload: false,
+                             number: number)
+    }
+
+    public func chunkUnreadable(_ problem: String, from client: ClientContext) {
+        openSubmissions.withLock { open in
+            guard let uploads = open[client.connectionID] else { return }
+            for jobID in uploads.keys {
+                guard var progress = open[client.connectionID]?[jobID] else { continue }
+                progress.chunkLost(progress.receiveChunk(), reason: problem)
+                open[client.connectionID]?[jobID] = progress
+            }
+        }
     }
 
     /// Stores a prepared chunk (or answers its refusal), in the order the chunks arrived.
     public func storeChunk(_ prepared: PreparedChunk, from client: ClientContext) async -> IPCResponse {
+        let response = await storeOrRefuse(prepared, from: client)
+        if let number = prepared.number {
+            openSubmissions.withLock { open in
+                if case .error(let failure) = response {
+                    open[client.connectionID]?[prepared.jobID]?.chunkLost(number, reason: failure.message)
+                } else {
+                    open[client.connectionID]?[prepared.jobID]?.chunkStored()
+                }
+            }
+        }
+        return response
+    }
+
+    private func storeOrRefuse(_ prepared: PreparedChunk, from client: ClientContext) async -> IPCResponse {
         if let failure = prepared.failure {
             if prepared.discardsUpload {
                 openSubmissions.withLock { $0[client.connectionID]?[prepared.jobID] = nil }
@@ -247,6 +276,19 @@ public final class JobService: IPCRequestHandling {
 
     private func submitCommit(_ commit: SubmitCommit, from client: ClientContext) async throws -> IPCResponse {
         try requireOpenSubmission(commit.jobID, client)
+        // The server answers every chunk before it handles the commit, so the record is complete.
+        if let gap = openSubmissions.withLock({ $0[client.connectionID]?[commit.jobID]?.gap }) {
+            openSubmissions.withLock { $0[client.connectionID]?[commit.jobID] = nil }
+            do {
+                try await store.run { try $0.abandonSubmission(jobID: commit.jobID) }
+            } catch {
+                logger.error("could not discard an upload whose commit was refused (it is removed at next start)",
+                             metadata: ["job_id": "\(commit.jobID)", "error": "\(error)"])
+            }
+            logger.notice("commit refused: a chunk was not stored; upload discarded",
+                          metadata: ["job_id": "\(commit.jobID)", "uid": "\(client.peer.uid)", "reason": "\(gap)"])
+            throw IPCFailure(.invalidState, "job \(commit.jobID) not committed: \(gap); the upload was discarded, nothing was kept; submit the campaign again")
+        }
         let record = try await store.run {
             try $0.commitSubmission(jobID: commit.jobID)
         }
@@ -261,8 +303,8 @@ public final class JobService: IPCRequestHandling {
     /// refusal leaves nothing behind.
     private func countRecipients(_ chunk: SubmitChunk, from client: ClientContext) -> IPCFailure? {
         let received = openSubmissions.withLock { open -> Int in
-            let total = (open[client.connectionID]?[chunk.jobID] ?? 0) + chunk.recipients.count
-            open[client.connectionID]?[chunk.jobID] = total
+            let total = (open[client.connectionID]?[chunk.jobID]?.recipientsReceived ?? 0) + chunk.recipients.count
+            open[client.connectionID]?[chunk.jobID]?.recipientsReceived = total
             return total
         }
         let configuration = settings.current.configuration
@@ -276,9 +318,11 @@ public final class JobService: IPCRequestHandling {
 
     private func requireOpenSubmission(_ jobID: Int64, _ client: ClientContext) throws {
         let open = openSubmissions.withLock { $0[client.connectionID]?[jobID] != nil }
-        guard open else {
-            throw IPCFailure(.invalidState, "job \(jobID) is not an upload open on this connection (uploads cannot be resumed from another connection)")
-        }
+        guard open else { throw IPCFailure(.invalidState, Self.notOpenMessage(jobID)) }
+    }
+
+    private static func notOpenMessage(_ jobID: Int64) -> String {
+        "job \(jobID) is not an upload open on this connection (uploads cannot be resumed from another connection)"
     }
 
     // MARK: Status and ownership

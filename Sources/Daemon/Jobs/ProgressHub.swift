@@ -13,8 +13,10 @@ import Queue
 /// the store. The interval grows with the count query's cost (at least three times its
 /// duration), so a million-recipient job is not counted back to back.
 ///
-/// Completed and cancelled jobs do not change by themselves: their snapshot is kept until a
-/// control request invalidates it.
+/// A finished job's snapshot is refreshed like a running one's while any of its recipients is
+/// still `sending`: a cancel leaves the messages already on the wire to finish and record their
+/// outcome afterwards. Once none is, it no longer changes by itself, and the snapshot is kept
+/// until a control request invalidates it.
 actor ProgressHub {
     private struct Snapshot {
         var status: JobStatus
@@ -47,12 +49,18 @@ actor ProgressHub {
     /// The job's status, nil when there is no such (visible) job.
     func status(of jobID: Int64) async throws -> JobStatus? {
         if let snapshot = cache[jobID] {
-            if !snapshot.status.isFinished, ContinuousClock.now - snapshot.at >= max(freshness, snapshot.cost * 3) {
+            if Self.canStillChange(snapshot.status), ContinuousClock.now - snapshot.at >= max(freshness, snapshot.cost * 3) {
                 _ = refresh(jobID)
             }
             return snapshot.status
         }
         return try await refresh(jobID).value
+    }
+
+    /// Whether the job's counts can move without a control request: a job is running, or it is
+    /// finished (cancelled) with outcomes still to come from the messages on the wire.
+    static func canStillChange(_ status: JobStatus) -> Bool {
+        !status.isFinished || status.counts.sending > 0
     }
 
     /// Forget a job's snapshot after a control request so the answer shows the change.

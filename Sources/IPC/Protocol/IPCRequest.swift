@@ -25,12 +25,15 @@ public enum IPCRequest: Sendable, Equatable {
     case suppressRemove(UnsuppressAddresses)
     case suppressList(ListSuppressions)
 
+    /// The wire name of `submit_chunk`, which the server recognises even in a frame it cannot read.
+    public static let submitChunkType = "submit_chunk"
+
     /// The wire name of the request.
     public var type: String {
         switch self {
         case .hello: return "hello"
         case .submitBegin: return "submit_begin"
-        case .submitChunk: return "submit_chunk"
+        case .submitChunk: return Self.submitChunkType
         case .submitCommit: return "submit_commit"
         case .submitAbort: return "submit_abort"
         case .status: return "status"

@@ -57,49 +57,68 @@ struct SubmitCommand: AsyncParsableCommand {
         let fullCheck = quick.readsRecipientFile ? Self.checkInFull(campaign, skipInvalid: skipInvalid, limits: limits) : nil
         let spec = try IPCProtocol.makeEncoder().encode(quick.spec)
         let key = idempotencyKey ?? UUID().uuidString
+        // Whether maild may hold a job under this key, and which: once submit_begin has left, a
+        // failure must not end without the key, or the operator's retry makes a second job.
+        var beginSent = false
+        var startedJobID: Int64?
         let outcome: (status: JobStatus, loaded: LoadedCampaign) = try await daemon.withDaemon { client in
-            let started = try await client.call(.submitBegin(SubmitBegin(spec: spec, idempotencyKey: key)))
-            guard case .submitStarted(let start) = started else {
-                throw IPCError.unexpectedResponse(expected: "submit_started", received: started.type)
-            }
-            if start.replay {
-                fullCheck?.cancel()
-                printError("mailctl: idempotency key \(key) was already used: job \(start.jobID) exists, nothing uploaded again")
-                return (try await client.call(.status(JobReference(jobID: start.jobID))).job(), quick)
-            }
-            // A few chunks in flight: mailctl reads and encodes the next one while maild
-            // stores the previous, instead of each waiting for the other.
-            var inFlight: [UInt64] = []
-            func abandon(_ problem: String) async throws -> Never {
-                for id in inFlight { _ = try? await client.response(to: id) }
-                _ = try? await client.call(.submitAbort(JobReference(jobID: start.jobID)))
-                printError(problem)
+            do {
+                beginSent = true
+                let started: IPCResponse
+                do {
+                    started = try await client.call(.submitBegin(SubmitBegin(spec: spec, idempotencyKey: key)))
+                } catch IPCError.remote(let refusal) {
+                    // A refused submit_begin created nothing: there is nothing to retry safely.
+                    beginSent = false
+                    throw IPCError.remote(refusal)
+                }
+                guard case .submitStarted(let start) = started else {
+                    throw IPCError.unexpectedResponse(expected: "submit_started", received: started.type)
+                }
+                startedJobID = start.jobID
+                if start.replay {
+                    fullCheck?.cancel()
+                    printError("mailctl: idempotency key \(key) was already used: job \(start.jobID) exists, nothing uploaded again")
+                    return (try await client.call(.status(JobReference(jobID: start.jobID))).job(), quick)
+                }
+                // A few chunks in flight: mailctl reads and encodes the next one while maild
+                // stores the previous, instead of each waiting for the other.
+                var inFlight: [UInt64] = []
+                func abandon(_ problem: String) async throws -> Never {
+                    for id in inFlight { _ = try? await client.response(to: id) }
+                    _ = try? await client.call(.submitAbort(JobReference(jobID: start.jobID)))
+                    printError(problem)
+                    throw ExitCode(1)
+                }
+                while true {
+                    let chunk: [CampaignRecipient]
+                    do {
+                        chunk = try recipients.next(upTo: IPCLimits.recipientsPerChunk)
+                    } catch {
+                        // The full check has the whole list of problems, not just this first one.
+                        if case .failure(let everything)? = await fullCheck?.value { try await abandon(everything.description) }
+                        try await abandon("\(error)")
+                    }
+                    if chunk.isEmpty { break }
+                    let wire = chunk.map { WireRecipient(address: $0.address, name: $0.name, variables: $0.variables) }
+                    inFlight.append(try await client.sendChunk(jobID: start.jobID, recipients: wire))
+                    if inFlight.count >= Self.chunksInFlight { _ = try await client.response(to: inFlight.removeFirst()) }
+                }
+                var loaded = quick
+                switch await fullCheck?.value {
+                case .failure(let problems)?: try await abandon(problems.description)
+                case .success(let checked)?: loaded = checked
+                case nil: break
+                }
+                for id in inFlight { _ = try await client.response(to: id) }
+                let status = try await client.call(.submitCommit(SubmitCommit(
+                    jobID: start.jobID, duplicatesRemovedByClient: loaded.duplicateCount, skippedByClient: loaded.skippedCount))).job()
+                return (status, loaded)
+            } catch let error where beginSent && !(error is ExitCode) {
+                printError("mailctl: \(error)")
+                printError(retryAdvice(after: error, jobID: startedJobID, key: key))
                 throw ExitCode(1)
             }
-            while true {
-                let chunk: [CampaignRecipient]
-                do {
-                    chunk = try recipients.next(upTo: IPCLimits.recipientsPerChunk)
-                } catch {
-                    // The full check has the whole list of problems, not just this first one.
-                    if case .failure(let everything)? = await fullCheck?.value { try await abandon(everything.description) }
-                    try await abandon("\(error)")
-                }
-                if chunk.isEmpty { break }
-                let wire = chunk.map { WireRecipient(address: $0.address, name: $0.name, variables: $0.variables) }
-                inFlight.append(try await client.sendChunk(jobID: start.jobID, recipients: wire))
-                if inFlight.count >= Self.chunksInFlight { _ = try await client.response(to: inFlight.removeFirst()) }
-            }
-            var loaded = quick
-            switch await fullCheck?.value {
-            case .failure(let problems)?: try await abandon(problems.description)
-            case .success(let checked)?: loaded = checked
-            case nil: break
-            }
-            for id in inFlight { _ = try await client.response(to: id) }
-            let status = try await client.call(.submitCommit(SubmitCommit(
-                jobID: start.jobID, duplicatesRemovedByClient: loaded.duplicateCount, skippedByClient: loaded.skippedCount))).job()
-            return (status, loaded)
         }
         let (status, loaded) = outcome
         for skipped in loaded.skipped { printError("mailctl: skipped \(skipped)") }
@@ -115,4 +134,32 @@ struct SubmitCommand: AsyncParsableCommand {
             throw ExitCode(WatchCommand.exitCode(for: final))
         }
     }
+
+    /// What to do after a submit failed once its upload had begun, with the command to run.
+    ///
+    /// When the connection failed, mailctl cannot know whether maild committed the job before
+    /// it went (killed between the commit and its answer, say); only the same idempotency key
+    /// makes the retry safe, and the default key was random and shown nowhere else.
+    func retryAdvice(after error: any Error, jobID: Int64?, key: String) -> String {
+        var command = ["mailctl", "submit", campaign, "--idempotency-key", key]
+        if skipInvalid { command.append("--skip-invalid") }
+        if let socket = daemon.socket { command += ["--socket", socket] }
+        let job = jobID.map { "job \($0)" } ?? "the job"
+        let retry = "\n    \(command.map(shellQuoted).joined(separator: " "))\n"
+        if case IPCError.remote = error {
+            return "mailctl: maild refused the upload, so \(job) was not committed. Once the cause is fixed, retry with the same "
+                + "idempotency key, which submits the campaign once however often the retry is repeated:" + retry
+        }
+        return "mailctl: maild may have committed \(job) before the connection failed. Retry with the same idempotency key: it "
+            + "returns the job if it was committed, or submits the campaign if not:" + retry
+            + "A retry without this key can create a second job and mail every recipient twice."
+    }
+}
+
+/// `word` as a POSIX shell reads it back: unchanged when it has nothing the shell treats
+/// specially, else in single quotes.
+func shellQuoted(_ word: String) -> String {
+    let plain = word.unicodeScalars.allSatisfy { CharacterSet.alphanumerics.contains($0) || "@%+=:,./_-".unicodeScalars.contains($0) }
+    if plain, !word.isEmpty { return word }
+    return "'" + word.replacingOccurrences(of: "'", with: #"'\''"#) + "'"
 }

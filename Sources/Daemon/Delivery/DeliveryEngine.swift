@@ -92,6 +92,13 @@ final class DeliveryEngine: Sendable {
         _ = haltedJobs.withLock { $0.insert(jobID) }
     }
 
+    /// An operator resumed the job: its breaker judges the next outcomes anew (a tripped one
+    /// would ignore them and never trip again), and its claims are no longer given back.
+    func jobResumed(_ jobID: Int64) {
+        breakers.reset(jobID: jobID)
+        _ = haltedJobs.withLock { $0.remove(jobID) }
+    }
+
     /// True when the job was paused or cancelled after its recipients were claimed.
     func isHalted(jobID: Int64) -> Bool {
         haltedJobs.withLock { $0.contains(jobID) }

@@ -128,7 +128,8 @@ actor ThrottleCoordinator {
     /// recipient's provider is a known one. A quota reply pauses the account until the
     /// oldest send of its window leaves it.
     @discardableResult
-    func noteThrottle(account: String, provider: String, code: Int?, replyText: String, rule: String, now: Date = Date()) -> ThrottleAdjustment {
+    func noteThrottle(account: String, provider: String, code: Int?, replyText: String, rule: String, learnsRate: Bool = true,
+                      now: Date = Date()) -> ThrottleAdjustment {
         let adjustment: ThrottleAdjustment
         if QuotaReply.isQuota(replyClass: .throttle, code: code, text: replyText) {
             let oldest = try? store.sendTimes(account: account, since: now.addingTimeInterval(-DeliveryDefaults.quotaWindow.policySecondsForDaemon)).first
@@ -136,7 +137,8 @@ actor ThrottleCoordinator {
             adjustment = throttle.suspend(.account(account), until: until, reason: "quota reply (rule \(rule)): paused until the daily window resets", now: now)
         } else {
             let scope: ThrottleScope = provider == ProviderTable.defaultProviderName ? .account(account) : .provider(provider)
-            adjustment = throttle.throttled(scope, replyText: replyText, observedPerMinute: sendsInTheLastMinute(of: scope, now: now), now: now)
+            let observed = learnsRate ? sendsInTheLastMinute(of: scope, now: now).flatMap { $0 >= Self.smallestLearnedRate ? $0 : nil } : nil
+            adjustment = throttle.throttled(scope, replyText: replyText, observedPerMinute: observed, now: now)
         }
         changedScopes.insert(adjustment.scope)
         logger.notice("throttled: slowing down", metadata: [
@@ -151,10 +153,19 @@ actor ThrottleCoordinator {
     /// A throttle reply before any recipient was named (a 421 greeting: too many connections,
     /// try later): only the relay can be asking, so the account slows down, whatever the
     /// recipients' providers.
+    /// It says nothing about the message rate (it refused a connection), so no rate is learned
+    /// from it: the cool-down is the brake.
     @discardableResult
     func noteSessionThrottle(account: String, code: Int?, replyText: String, rule: String, now: Date = Date()) -> ThrottleAdjustment {
-        noteThrottle(account: account, provider: ProviderTable.defaultProviderName, code: code, replyText: replyText, rule: rule, now: now)
+        noteThrottle(account: account, provider: ProviderTable.defaultProviderName, code: code, replyText: replyText, rule: rule,
+                     learnsRate: false, now: now)
     }
+
+    /// Below this many messages in the minute before a throttle reply, a scope with no
+    /// configured rate learns none: a handful of sends is not a rate the relay objected to
+    /// (its reply is about something else, such as connections or a quota), and halving it
+    /// would crawl at one message every few minutes.
+    static let smallestLearnedRate = 10
 
     func noteSuccess(account: String, provider: String, now: Date = Date()) {
         throttle.noteSuccess(scope: .account(account), now: now)

@@ -20,7 +20,13 @@ public final class JobService: IPCRequestHandling {
     /// committed.
     private let openSubmissions = Mutex<[UInt64: [Int64: UploadProgress]]>([:])
 
-    init(store: StoreAccess, settings: SettingsHolder, logger: Logger, wakeScheduler: @escaping @Sendable () -> Void) {
+    /// Told when an operator resumed a job, before the workers are woken: delivery forgets
+    /// what it held against the job (a tripped breaker, its claims being halted).
+    private let jobResumed: @Sendable (Int64) -> Void
+
+    init(store: StoreAccess, settings: SettingsHolder, logger: Logger, wakeScheduler: @escaping @Sendable () -> Void,
+         jobResumed: @escaping @Sendable (Int64) -> Void = { _ in }) {
+        self.jobResumed = jobResumed
         self.store = store
         self.hub = ProgressHub(store: store)
         self.settings = settings
@@ -83,6 +89,7 @@ public final class JobService: IPCRequestHandling {
             _ = try await authorizedStatus(reference.jobID, client)
             try await store.run { try $0.resume(jobID: reference.jobID) }
             logger.info("job resumed", metadata: ["job_id": "\(reference.jobID)"])
+            jobResumed(reference.jobID)
             wakeScheduler()
             return .job(try await freshStatus(reference.jobID))
         case .cancel(let reference):

@@ -98,6 +98,25 @@ struct PreviewCommandTests {
         ])
     }
 
+    /// A line break in a value the subject uses is reported by preview, at its CSV line and
+    /// column, before any daemon would fail the recipient at render; a body-only one is fine.
+    @Test func previewReportsControlCharactersInValuesTheSubjectUses() async throws {
+        let directory = try Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try Data("""
+            {"name": "t", "account": "demo", "from": "news@example.com", "subject": "Hi {{first}}", "text": "{{first}} in {{city}}",
+             "recipients_file": "list.csv"}
+            """.utf8).write(to: directory.appendingPathComponent("c.json"))
+        try Data("email,first,city\na@example.com,Ann,\"Multi\nline\"\nb@example.com,\"Bo\nb\",Rome\n".utf8)
+            .write(to: directory.appendingPathComponent("list.csv"))
+        let output = try await MailctlProcess.run(["preview", directory.appendingPathComponent("c.json").path])
+        #expect(output.status == 1)
+        #expect(output.standardError.split(separator: "\n").map(String.init) == [
+            "list.csv:4: column \"first\": control character U+000A at character 3; the subject uses {{first}}, "
+                + "and a header field cannot hold control characters (only TAB); remove it, or use {{first}} only in the bodies",
+        ])
+    }
+
     @Test(arguments: [["preview"], ["preview", "x.json", "--bogus"], ["preview", "x.json", "--out", "d", "--recipient", "a@example.com"]])
     func badUsageExits64(arguments: [String]) async throws {
         let output = try await MailctlProcess.run(arguments)

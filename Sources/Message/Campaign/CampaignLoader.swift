@@ -188,6 +188,12 @@ private struct Loading {
         let replyTo = mailbox(object["reply_to"], place: "reply_to", required: false)
         let subject = requiredString(object, "subject", what: "a subject") ?? ""
         if let violation = limits.templateViolation(size: subject.utf8.count, place: "subject") { add(violation) }
+        let headerVariables = RecipientFilter.headerVariables(subject: subject)
+        if TemplateScanner.scan(subject).variables.contains(where: { $0.name == "campaign" }),
+           let (scalar, offset) = firstControlCharacter(in: name, allowingTab: true) {
+            add("name", "control character \(MessageError.scalar(scalar)) at character \(offset + 1); the subject uses {{campaign}}, "
+                + "and a header field cannot hold control characters (only TAB); remove it")
+        }
         let text = body(object, inline: "text", file: "text_file")
         let html = body(object, inline: "html", file: "html_file")
         if object["text"] == nil && object["text_file"] == nil && object["html"] == nil && object["html_file"] == nil {
@@ -205,7 +211,7 @@ private struct Loading {
 
         // Recipients and the variables they define.
         var recipients = RecipientTally()
-        let source = recipientSource(object, tally: &recipients)
+        let source = recipientSource(object, headerVariables: headerVariables, tally: &recipients)
 
         var templates: [(place: String, label: String?, source: String)] = [("subject", nil, subject)]
         if let text { templates.append(text.file.map { ("text_file", $0, text.source) } ?? ("text", nil, text.source)) }
@@ -534,10 +540,16 @@ private struct Loading {
             }
         }
         if let url {
-            if !url.lowercased().hasPrefix("https://") {
+            if !MessageComposer.isHTTPS(url) {
                 add("unsubscribe.url", "must start with https:// (RFC 8058 one-click needs HTTPS)")
             } else if url.unicodeScalars.contains(where: { !$0.isASCII || $0.value <= 0x20 || $0 == "<" || $0 == ">" }) {
                 add("unsubscribe.url", "must be ASCII without spaces or angle brackets (percent-encode them)")
+            } else if !TemplateScanner.scan(url).variables.contains(where: { $0.name == "token" }) {
+                // Without the token the handler cannot tell a recipient's own request from a
+                // forged one (anyone could unsubscribe anyone by address), and RFC 8058 one-click
+                // requests come from mailbox providers with nothing else to go on.
+                add("unsubscribe.url", "add {{token}} to the URL, e.g. https://example.com/unsubscribe/{{token}}: every recipient's link must carry "
+                    + "their unsubscribe token, which your unsubscribe handler checks (docs/campaign.md, Unsubscribe)")
             }
         }
         if mailto == nil && url == nil { add("unsubscribe", "set mailto, url or both") }
@@ -557,7 +569,7 @@ private struct Loading {
         var missingIn: [String: (first: Int, count: Int)] = [:]
     }
 
-    mutating func recipientSource(_ object: [String: Any], tally: inout RecipientTally) -> RecipientSource? {
+    mutating func recipientSource(_ object: [String: Any], headerVariables: [String], tally: inout RecipientTally) -> RecipientSource? {
         switch (object["recipients"], object["recipients_file"]) {
         case (nil, nil):
             add("recipients", "missing: list recipients inline or name a CSV file in recipients_file")
@@ -566,39 +578,42 @@ private struct Loading {
             add("recipients_file", "set either recipients or recipients_file, not both")
             return nil
         case (let inline?, nil):
-            return inlineRecipients(inline, tally: &tally)
+            return inlineRecipients(inline, headerVariables: headerVariables, tally: &tally)
         case (nil, let path?):
             guard let path = path as? String else {
                 add("recipients_file", "must be a path to a CSV file")
                 return nil
             }
-            return csvRecipients(path, tally: &tally)
+            return csvRecipients(path, headerVariables: headerVariables, tally: &tally)
         }
     }
 
-    mutating func tallyOutcome(_ outcome: RecipientFilter.Outcome, place: String, otherFile: Bool, tally: inout RecipientTally) {
+    /// `place` turns each failure into its place and message (a CSV line, or a JSON path).
+    mutating func tallyOutcome(_ outcome: RecipientFilter.Outcome, otherFile: Bool, tally: inout RecipientTally,
+                               place: (RecipientFilter.Failure) -> (place: String, message: String)) {
         switch outcome {
         case .accepted: tally.accepted += 1
         case .duplicate: tally.duplicates += 1
-        case .invalid(let message):
-            if skipInvalid {
-                tally.skippedCount += 1
-                if tally.skipped.count < CampaignLoader.maximumProblems {
+        case .invalid(let failures):
+            if skipInvalid { tally.skippedCount += 1 }
+            for failure in failures {
+                let (location, message) = place(failure)
+                if !skipInvalid {
+                    add(location, message, otherFile: otherFile)
+                } else if tally.skipped.count < CampaignLoader.maximumProblems {
                     // Escaped like every other problem: the place quotes the CSV file's name.
-                    tally.skipped.append(Self.safeProblem(place, message, otherFile: otherFile))
+                    tally.skipped.append(Self.safeProblem(location, message, otherFile: otherFile))
                 }
-            } else {
-                add(place, message, otherFile: otherFile)
             }
         }
     }
 
-    mutating func inlineRecipients(_ value: Any, tally: inout RecipientTally) -> RecipientSource? {
+    mutating func inlineRecipients(_ value: Any, headerVariables: [String], tally: inout RecipientTally) -> RecipientSource? {
         guard let list = value as? [Any] else {
             add("recipients", "must be a list of {\"email\": ...} objects")
             return nil
         }
-        var filter = RecipientFilter()
+        var filter = RecipientFilter(headerVariables: headerVariables)
         var entries: [RecipientSource.Inline] = []
         var keys: [Set<String>] = []
         for (index, item) in list.enumerated() {
@@ -632,12 +647,7 @@ private struct Loading {
                 }
             }
             let outcome = filter.check(email: email, name: name, variables: variables)
-            let problemPlace = if case .invalid(let message) = outcome, message.hasPrefix("name:") { place + ".name" } else { place + ".email" }
-            if case .invalid(let message) = outcome, message.hasPrefix("name:") {
-                tallyOutcome(.invalid(message: String(message.dropFirst(6))), place: problemPlace, otherFile: false, tally: &tally)
-            } else {
-                tallyOutcome(outcome, place: problemPlace, otherFile: false, tally: &tally)
-            }
+            tallyOutcome(outcome, otherFile: false, tally: &tally) { $0.problem(inlineIndex: index) }
             keys.append(Set(variables.keys))
             entries.append(RecipientSource.Inline(email: email, name: name, variables: variables))
         }
@@ -652,7 +662,7 @@ private struct Loading {
         return .inline(entries)
     }
 
-    mutating func csvRecipients(_ path: String, tally: inout RecipientTally) -> RecipientSource? {
+    mutating func csvRecipients(_ path: String, headerVariables: [String], tally: inout RecipientTally) -> RecipientSource? {
         let resolved = resolve(path).path
         let reader: RecipientCSVReader
         let header: RecipientCSVReader.Record
@@ -695,18 +705,24 @@ private struct Loading {
         }
         let layout = RecipientSource.CSVLayout(path: resolved, displayName: path, columns: columns, emailColumn: emailColumn,
                                                nameColumn: nameColumn)
-        var filter = RecipientFilter()
+        var filter = RecipientFilter(headerVariables: headerVariables)
+        // Only the columns a header uses are handed to the filter, and only when one holds a
+        // control character: a million good rows need no dictionary each.
+        let headerColumns = headerVariables.compactMap { variable in columns.firstIndex(of: variable).map { (variable, $0) } }
         var rows = 0
         do {
             while readsRecipientRows, let record = try reader.next() {
                 rows += 1
-                let place = "\(path):\(record.line)"
                 guard record.fields.count == columns.count else {
-                    add(place, CampaignLoader.fieldCountMessage(record.fields.count, columns.count), otherFile: true)
+                    add("\(path):\(record.line)", CampaignLoader.fieldCountMessage(record.fields.count, columns.count), otherFile: true)
                     continue
                 }
-                let outcome = filter.check(email: record.fields[emailColumn], name: nameColumn.map { record.fields[$0] }, variables: [:])
-                tallyOutcome(outcome, place: place, otherFile: true, tally: &tally)
+                var headerValues: [String: String] = [:]
+                if headerColumns.contains(where: { firstControlCharacter(in: record.fields[$0.1], allowingTab: true) != nil }) {
+                    for (variable, column) in headerColumns { headerValues[variable] = record.fields[column] }
+                }
+                let outcome = filter.check(email: record.fields[emailColumn], name: nameColumn.map { record.fields[$0] }, variables: headerValues)
+                tallyOutcome(outcome, otherFile: true, tally: &tally) { $0.problem(csv: path, line: record.line) }
                 // Stopped at the first recipient too many: the rest of a list that cannot be
                 // sent as one job is not worth reading (and remembering) to the end.
                 if tally.accepted > limits.maximumRecipients {

@@ -24,7 +24,8 @@ public struct LoadedCampaign: Sendable {
     /// Recipients in list order, streamed from the CSV file when there is one: each call starts
     /// from the beginning.
     public func makeRecipientIterator() throws(CampaignValidationError) -> RecipientIterator {
-        try RecipientIterator(source: source, skipInvalid: skipInvalid, file: file)
+        try RecipientIterator(source: source, skipInvalid: skipInvalid, file: file,
+                              headerVariables: RecipientFilter.headerVariables(subject: spec.subject))
     }
 }
 
@@ -61,7 +62,7 @@ enum RecipientSource: Sendable {
 /// Duplicates are dropped, invalid recipients skipped when the campaign was loaded with
 /// `skipInvalid`; otherwise an invalid one (the file changed since it was validated) throws.
 public struct RecipientIterator {
-    private var filter = RecipientFilter()
+    private var filter: RecipientFilter
     private var inline: [RecipientSource.Inline] = []
     private var inlineIndex = 0
     private var reader: RecipientCSVReader?
@@ -69,9 +70,10 @@ public struct RecipientIterator {
     private let skipInvalid: Bool
     private let file: String
 
-    init(source: RecipientSource, skipInvalid: Bool, file: String) throws(CampaignValidationError) {
+    init(source: RecipientSource, skipInvalid: Bool, file: String, headerVariables: [String]) throws(CampaignValidationError) {
         self.skipInvalid = skipInvalid
         self.file = file
+        filter = RecipientFilter(headerVariables: headerVariables)
         switch source {
         case .inline(let recipients):
             inline = recipients
@@ -92,7 +94,8 @@ public struct RecipientIterator {
 
     public mutating func next() throws(CampaignValidationError) -> CampaignRecipient? {
         while true {
-            let email: String, name: String?, variables: [String: String], place: CampaignProblem
+            let email: String, name: String?, variables: [String: String]
+            let place: (RecipientFilter.Failure) -> CampaignProblem
             if let reader, let layout {
                 let record: RecipientCSVReader.Record?
                 do {
@@ -109,14 +112,21 @@ public struct RecipientIterator {
                 email = record.fields[layout.emailColumn]
                 name = layout.nameColumn.map { record.fields[$0] }
                 variables = CampaignLoader.variables(of: record.fields, layout: layout)
-                place = CampaignProblem(place: where_, message: "", isInOtherFile: true)
+                place = { failure in
+                    let (location, message) = failure.problem(csv: layout.displayName, line: record.line)
+                    return CampaignProblem(place: location, message: message, isInOtherFile: true)
+                }
             } else {
                 guard inlineIndex < inline.count else { return nil }
                 let entry = inline[inlineIndex]
                 email = entry.email
                 name = entry.name
                 variables = entry.variables
-                place = CampaignProblem(place: "recipients[\(inlineIndex)].email", message: "")
+                let index = inlineIndex
+                place = { failure in
+                    let (location, message) = failure.problem(inlineIndex: index)
+                    return CampaignProblem(place: location, message: message)
+                }
                 inlineIndex += 1
             }
             switch filter.check(email: email, name: name, variables: variables) {
@@ -124,11 +134,9 @@ public struct RecipientIterator {
                 return recipient
             case .duplicate:
                 continue
-            case .invalid(let message):
+            case .invalid(let failures):
                 if skipInvalid { continue }
-                var problem = place
-                problem.message = message
-                throw CampaignValidationError(file: file, problems: [problem])
+                throw CampaignValidationError(file: file, problems: failures.map(place))
             }
         }
     }

@@ -31,7 +31,11 @@ public struct MessageComposer: Sendable {
     private let text: CompiledTemplate?
     private let html: CompiledTemplate?
     private let unsubscribeURL: CompiledTemplate?
-    private let unsubscribeMailto: String?
+    /// Whether `unsubscribeURL` is https, which earns RFC 8058 one-click.
+    private let unsubscribeURLIsHTTPS: Bool
+    /// `mailto:address?subject=unsubscribe%20`, completed with the recipient's token and `>`
+    /// per message.
+    private let unsubscribeMailtoPrefix: String?
     private let needsToken: Bool
     private let alternativeBoundary: String
     private let mixedBoundary: String
@@ -106,17 +110,20 @@ public struct MessageComposer: Sendable {
                 guard address.smtpPath.unicodeScalars.allSatisfy({ $0.isASCII && $0 != "%" && $0 != "?" && $0 != "&" && $0 != "#" && $0 != "\"" }) else {
                     throw MessageRenderError.invalidSpec(field: "unsubscribe.mailto", reason: "use a plain ASCII address (no %, ?, &, #, quotes)")
                 }
-                unsubscribeMailto = "<mailto:\(address.smtpPath)?subject=unsubscribe>"
+                // The token (base64url, so safe in a URI) says which recipient asks; the
+                // unsubscribe handler checks it like the one in the URL.
+                unsubscribeMailtoPrefix = "<mailto:\(address.smtpPath)?subject=unsubscribe%20"
             } catch let error as MessageRenderError {
                 throw error
             } catch {
                 throw .invalidSpec(field: "unsubscribe.mailto", reason: "\(error)")
             }
         } else {
-            unsubscribeMailto = nil
+            unsubscribeMailtoPrefix = nil
         }
+        unsubscribeURLIsHTTPS = spec.unsubscribe?.url.map(Self.isHTTPS) ?? false
         needsToken = [spec.subject, spec.text, spec.html, spec.unsubscribe?.url].contains { $0?.contains("token") == true }
-            || unsubscribeURL != nil
+            || unsubscribeURL != nil || unsubscribeMailtoPrefix != nil
 
         // Boundaries depend on the content only, so a re-render (a resend after a crash) is
         // byte-identical.
@@ -209,7 +216,7 @@ public struct MessageComposer: Sendable {
         out.append(contentsOf: "Message-ID: ".utf8)
         out.append(contentsOf: messageID.utf8)
         out.append(contentsOf: "\r\n".utf8)
-        appendListUnsubscribe(url: url, to: &out)
+        appendListUnsubscribe(url: url, token: values.token, to: &out)
         out.append(contentsOf: trailingFields)
 
         if !spec.attachments.isEmpty {
@@ -250,9 +257,9 @@ public struct MessageComposer: Sendable {
 
     /// RFC 2369 List-Unsubscribe, and RFC 8058 one-click when there is an https URL. Each URI
     /// goes on its own line when both would not fit in 78 characters.
-    private func appendListUnsubscribe(url: String?, to out: inout [UInt8]) {
+    private func appendListUnsubscribe(url: String?, token: String, to out: inout [UInt8]) {
         var entries: [String] = []
-        if let unsubscribeMailto { entries.append(unsubscribeMailto) }
+        if let unsubscribeMailtoPrefix { entries.append(unsubscribeMailtoPrefix + token + ">") }
         if let url { entries.append("<\(url)>") }
         guard !entries.isEmpty else { return }
         var line = "List-Unsubscribe:"
@@ -267,9 +274,15 @@ public struct MessageComposer: Sendable {
         }
         field += line + "\r\n"
         out.append(contentsOf: field.utf8)
-        if url != nil && url?.hasPrefix("https://") == true {
+        if url != nil && unsubscribeURLIsHTTPS {
             out.append(contentsOf: "List-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n".utf8)
         }
+    }
+
+    /// URI schemes are case-insensitive (RFC 3986 3.1): `HTTPS://` is https, as the campaign
+    /// loader accepts it.
+    public static func isHTTPS(_ url: String) -> Bool {
+        url.prefix(8).lowercased() == "https://"
     }
 
     /// `<jobID.recipientID.hash@hostname>`: the same ids give the same Message-ID, so a resend

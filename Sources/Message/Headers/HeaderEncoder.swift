@@ -34,9 +34,10 @@ public struct HeaderEncoder: Sendable {
 
     /// An address field (From, To, Cc, Reply-To, Sender): mailboxes separated by commas. A
     /// display name is written as atoms when it can be, as a quoted string when it is ASCII with
-    /// specials (a comma, a dot, a quote), and as encoded-words when it has non-ASCII text; the
-    /// addr-spec is never encoded. An address that `requiresSMTPUTF8` is written in UTF-8 (RFC
-    /// 6532), so the message must then be sent with SMTPUTF8.
+    /// specials (a comma, a dot, a quote), and as encoded-words when it has non-ASCII text or a
+    /// piece too long for a line; the addr-spec is never encoded. An address that
+    /// `requiresSMTPUTF8` is written in UTF-8 (RFC 6532), so the message must then be sent with
+    /// SMTPUTF8.
     public func encode(name: String, addresses: [EmailAddress]) throws(MessageError) -> String {
         try Self.validateName(name)
         guard !addresses.isEmpty else { throw .emptyAddressList(field: name) }
@@ -94,19 +95,26 @@ public struct HeaderEncoder: Sendable {
         }
     }
 
-    /// A quoted string longer than this is sent as encoded-words instead, which can be folded.
-    private static let longestQuotedDisplayName = 900
+    /// The longest atom or quoted string written as it is: with the space before it, it fits a
+    /// line of 78. Anything longer cannot be folded (a fold goes before whitespace), so it is sent
+    /// as encoded-words, which can be cut anywhere; without this a name of one 1,000-letter
+    /// word gave a 1,004-octet line, over RFC 5322's 998.
+    static let longestUnfoldableDisplayNamePiece = HeaderFolder.preferredLineLength - 1
 
     private static func appendDisplayName(_ displayName: String, to folder: inout HeaderFolder) {
         // "=?" in plain or quoted text would be decoded by lenient parsers as an encoded-word.
         let looksEncoded = displayName.contains("=?")
         let isASCII = displayName.unicodeScalars.allSatisfy(\.isASCII)
+        let longest = longestUnfoldableDisplayNamePiece
         if isASCII && !looksEncoded && PhraseSyntax.isPlainPhrase(displayName) {
-            for word in displayName.split(separator: " ") { folder.appendWhole(String(word), after: " ") }
-            return
+            let words = displayName.split(separator: " ")
+            if words.allSatisfy({ $0.utf8.count <= longest }) {
+                for word in words { folder.appendWhole(String(word), after: " ") }
+                return
+            }
         }
         let quoted = PhraseSyntax.quotedString(displayName)
-        if isASCII && !looksEncoded && quoted.utf8.count <= longestQuotedDisplayName {
+        if isASCII && !looksEncoded && quoted.utf8.count <= longest {
             folder.appendWhole(quoted, after: " ")
             return
         }

@@ -3,9 +3,13 @@
 ///
 /// Lines stay within 78 characters where the pieces allow it and never exceed 998 (RFC 5322
 /// 2.1.1): callers hand over no unbreakable piece longer than 920 characters, and encoded text is
-/// cut into encoded-words to fit the room left on the line.
+/// cut into encoded-words to fit the room left on the line. A line that holds an encoded-word
+/// stays within 76 characters (RFC 2047 section 2), whatever else is on it.
 struct HeaderFolder {
     static let preferredLineLength = 78
+    /// RFC 2047 section 2: "each line of a header field that contains one or more
+    /// 'encoded-word's is limited to 76 characters".
+    static let encodedWordLineLength = 76
     static let maximumLineLength = 998
 
     /// A run is not cut to fill the last few characters of a line: an encoded-word for one or
@@ -17,6 +21,8 @@ struct HeaderFolder {
     /// Whether the current line has a piece of the value; folding before the first piece would
     /// leave a line without content.
     private var lineHasContent = false
+    /// Whether the current line holds an encoded-word, which lowers its limit to 76.
+    private var lineHasEncodedWord = false
 
     init(name: String) {
         line = name + ":"
@@ -25,7 +31,8 @@ struct HeaderFolder {
     /// Appends a piece that must stay whole (a word, a quoted string, an `<addr-spec>`), preceded
     /// by `whitespace` (never empty), where the line may be folded.
     mutating func appendWhole(_ text: String, after whitespace: String) {
-        if lineHasContent && length(of: line) + length(of: whitespace) + length(of: text) > Self.preferredLineLength {
+        let limit = lineHasEncodedWord ? Self.encodedWordLineLength : Self.preferredLineLength
+        if lineHasContent && length(of: line) + length(of: whitespace) + length(of: text) > limit {
             fold()
         }
         line += whitespace + text
@@ -38,22 +45,34 @@ struct HeaderFolder {
         var units = EncodedWord.units(of: text)[...]
         var separator = whitespace
         while !units.isEmpty {
-            let room = Self.preferredLineLength - length(of: line) - length(of: separator)
+            let room = Self.encodedWordLineLength - length(of: line) - length(of: separator)
             var rest = units
             if let word = EncodedWord.take(from: &rest, budget: room, encoding: encoding),
                rest.isEmpty || !lineHasContent || word.utf8.count >= Self.shortestSplitWord {
                 units = rest
                 line += separator + word
-            } else if lineHasContent {
+            } else if lineHasContent || lines.isEmpty {
+                // On the first line this leaves "Name:" alone and starts the value on the next
+                // line: a long header name leaves no room for a word, and RFC 5322's FWS may
+                // fold right after the colon.
                 fold()
                 continue
+            } else if separator.unicodeScalars.count > 1 {
+                // A continuation line whose whitespace leaves no room for the first word: all
+                // of the whitespace but one character goes inside the encoded-words. Decoders
+                // keep the whitespace before an encoded-word that follows plain text (RFC 2047
+                // 6.2), so the decoded value is the same.
+                let scalars = separator.unicodeScalars
+                units = (EncodedWord.units(of: String(scalars.dropFirst())) + units)[...]
+                separator = String(scalars.prefix(1))
+                continue
             } else {
-                // A fresh line with too little room for one word (a long header name or long
-                // whitespace): exceed 78 rather than fail. A full-size word always fits in 998
-                // because names are at most 76 characters and whitespace at most 76.
+                // Not reached: one space and a full-size word (75) fit in 76. Kept so that
+                // text is never dropped.
                 line += separator + EncodedWord.takeFullWord(from: &units, encoding: encoding)
             }
             lineHasContent = true
+            lineHasEncodedWord = true
             separator = " "
         }
     }
@@ -67,6 +86,7 @@ struct HeaderFolder {
         lines.append(line)
         line = ""
         lineHasContent = false
+        lineHasEncodedWord = false
     }
 
     /// Octets, the unit of RFC 5322's limits (headers here are ASCII unless an SMTPUTF8 address

@@ -50,6 +50,20 @@ struct CampaignValidationTests {
                         "campaign.json: rate_limits.per_minute: must be a whole number above 0"]),
         Case(label: "unsubscribe url not https", fields: ["unsubscribe": "{\"url\": \"http://x.example/u/{{token}}\"}"],
              expected: ["campaign.json: unsubscribe.url: must start with https:// (RFC 8058 one-click needs HTTPS)"]),
+        Case(label: "unsubscribe url without a token", fields: ["unsubscribe": "{\"url\": \"https://example.com/u?e={{email}}\"}"],
+             expected: ["campaign.json: unsubscribe.url: " + HeaderAdvice.tokenMissing]),
+        Case(label: "control characters in values the subject uses, not in body-only ones",
+             files: ["list.csv": "email,name,first_name,city\nann@example.com,Ann,\"An\nn\",\"Os\nlo\"\nbob@example.org,Bob,\"Bo\rb\",Rome\ncid@example.com,Cid,Ci\u{7}d,Lima\ndan@example.com,Dan,Dan\tT,\"Multi\r\nline\"\n"],
+             expected: ["list.csv:2: column \"first_name\": control character U+000A at character 3; " + HeaderAdvice.csv("first_name"),
+                        "list.csv:5: column \"first_name\": control character U+000D at character 3; " + HeaderAdvice.csv("first_name"),
+                        "list.csv:7: column \"first_name\": control character U+0007 at character 3; " + HeaderAdvice.csv("first_name")]),
+        Case(label: "control characters in inline vars the subject uses",
+             fields: ["recipients_file": nil, "subject": "\"{{greeting}} {{first_name}}\"", "text": "\"{{note}}\"",
+                      "recipients": "[{\"email\": \"a@example.com\", \"vars\": {\"first_name\": \"A\\nB\", \"greeting\": \"Hi\\u0000\", \"note\": \"x\\ny\"}}, {\"email\": \"b@example.com\", \"vars\": {\"first_name\": \"B\", \"greeting\": \"Yo\", \"note\": \"z\"}}]"],
+             expected: ["campaign.json: recipients[0].vars.first_name: control character U+000A at character 2; " + HeaderAdvice.inline("first_name"),
+                        "campaign.json: recipients[0].vars.greeting: control character U+0000 at character 3; " + HeaderAdvice.inline("greeting")]),
+        Case(label: "campaign name with a line break used in the subject", fields: ["name": "\"Spring\\nSale\"", "subject": "\"{{campaign}}\""],
+             expected: ["campaign.json: name: control character U+000A at character 7; the subject uses {{campaign}}, and a header field cannot hold control characters (only TAB); remove it"]),
         Case(label: "unsubscribe_url without an unsubscribe url", fields: ["text": "\"Leave: {{unsubscribe_url}} {{city}}\""],
              expected: ["campaign.json: text: {{unsubscribe_url}} is used but unsubscribe.url is not set"]),
         Case(label: "template syntax error", fields: ["subject": "\"Hi {{#vip}}VIP\""],
@@ -60,6 +74,16 @@ struct CampaignValidationTests {
              expected: ["campaign.json: attachments[0].path: cannot read nope.pdf"]),
         Case(label: "not JSON", fields: ["name": "spring"], expected: []),
     ]
+
+    /// The advice that follows each problem in a value the subject uses.
+    enum HeaderAdvice {
+        static let tokenMissing = "add {{token}} to the URL, e.g. https://example.com/unsubscribe/{{token}}: every recipient's link must carry "
+            + "their unsubscribe token, which your unsubscribe handler checks (docs/campaign.md, Unsubscribe)"
+        static func csv(_ variable: String) -> String { inline(variable) }
+        static func inline(_ variable: String) -> String {
+            "the subject uses {{\(variable)}}, and a header field cannot hold control characters (only TAB); remove it, or use {{\(variable)}} only in the bodies"
+        }
+    }
 
     @Test(arguments: cases)
     func everyProblemIsReportedWithItsPlace(testCase: Case) throws {
@@ -112,6 +136,35 @@ struct CampaignValidationTests {
         // The spec survives the IPC trip.
         let decoded = try JSONDecoder().decode(CampaignSpec.self, from: JSONEncoder().encode(loaded.spec))
         #expect(decoded == loaded.spec)
+    }
+
+    /// mailctl submit checks the rows of a large list while it uploads them (the loader reads only
+    /// the header then): the streaming check refuses the same values, at the same place.
+    @Test func streamedRowsAreCheckedForValuesTheSubjectUses() throws {
+        let fixture = try CampaignFixture(files: [
+            "campaign.json": CampaignFixture.json(CampaignFixture.validFields),
+            "list.csv": "email,first_name,city\nann@example.com,Ann,\"Os\nlo\"\nbob@example.org,\"Bo\nb\",Rome\n",
+        ])
+        defer { fixture.remove() }
+        var loader = CampaignLoader()
+        loader.readsRecipientRows = false
+        var iterator = try loader.load(path: fixture.campaignPath).makeRecipientIterator()
+        #expect(try iterator.next()?.address == "ann@example.com", "a line break in a body-only column is fine")
+        let error = #expect(throws: CampaignValidationError.self) { _ = try iterator.next() }
+        #expect(error?.problems.map(\.description) == ["list.csv:4: column \"first_name\": control character U+000A at character 3; " + HeaderAdvice.csv("first_name")])
+
+        let skipping = try CampaignLoader(skipInvalid: true).load(path: fixture.campaignPath)
+        #expect(skipping.skippedCount == 1)
+        var rest = try skipping.makeRecipientIterator()
+        #expect(try rest.next(upTo: 10).map(\.address) == ["ann@example.com"])
+    }
+
+    @Test func uppercaseHTTPSUnsubscribeURLIsAccepted() throws {
+        var fields = CampaignFixture.validFields
+        fields["unsubscribe"] = "{\"url\": \"HTTPS://example.com/u/{{token}}\"}"
+        let fixture = try CampaignFixture(files: ["campaign.json": CampaignFixture.json(fields), "list.csv": CampaignFixture.validCSV])
+        defer { fixture.remove() }
+        #expect(try CampaignLoader().load(path: fixture.campaignPath).spec.unsubscribe?.url == "HTTPS://example.com/u/{{token}}")
     }
 
     @Test func skipInvalidReportsSkippedRecipientsWithPlaces() throws {

@@ -60,7 +60,8 @@ struct UnstructuredHeaderTests {
                 fitsIn78: false),
         // A word that cannot fit in 998 octets is carried as encoded-words instead.
         Folding(name: "Subject", value: "start " + String(repeating: "x", count: 2000) + " end", fitsIn78: true),
-        Folding(name: String(repeating: "X", count: 76), value: "Grüße " + longJapanese, fitsIn78: false),
+        // No encoded-word fits after a 76-character name: the value starts on the next line.
+        Folding(name: String(repeating: "X", count: 76), value: "Grüße " + longJapanese, fitsIn78: true),
         Folding(name: "Subject", value: String(repeating: "=?", count: 100), fitsIn78: true),
     ]
 
@@ -68,7 +69,7 @@ struct UnstructuredHeaderTests {
     func foldsWithinLimitsAndDecodesBack(_ testCase: Folding) throws {
         let field = try encoder.encode(name: testCase.name, value: testCase.value)
         #expect(HeaderWireChecks.problems(in: field, preferredLength: testCase.fitsIn78 ? 78 : nil) == [])
-        #expect(field.hasPrefix(testCase.name + ": "))
+        #expect(field.hasPrefix(testCase.name + ": ") || field.hasPrefix(testCase.name + ":\r\n "))
         #expect(field.unicodeScalars.allSatisfy { $0.isASCII })
         let decoded = try EncodedWordDecoder.decode(HeaderWireChecks.unfoldedValue(of: field))
         #expect(decoded == testCase.value)

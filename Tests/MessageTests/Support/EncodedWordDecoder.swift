@@ -33,6 +33,27 @@ enum EncodedWordDecoder {
         return output
     }
 
+    /// A display name as an address field writes it: a quoted-string (RFC 5322 3.2.4, quoted-pairs
+    /// undone), or atoms and encoded-words.
+    static func decodePhrase(_ phrase: String) throws -> String {
+        guard phrase.count >= 2, phrase.hasPrefix("\""), phrase.hasSuffix("\"") else { return try decode(phrase) }
+        var result = ""
+        var escaped = false
+        for character in phrase.dropFirst().dropLast() {
+            if escaped {
+                result.append(character)
+                escaped = false
+            } else if character == "\\" {
+                escaped = true
+            } else if character == "\"" {
+                throw Failure(description: "unescaped quote inside \(phrase.prefix(80))")
+            } else {
+                result.append(character)
+            }
+        }
+        return result
+    }
+
     /// The decoded text of one encoded-word, nil when the token is not one.
     static func decodeWord(_ token: Substring) throws -> String? {
         guard let match = token.wholeMatch(of: #/=\?([^?]+)\?([BbQq])\?([^?]*)\?=/#) else { return nil }

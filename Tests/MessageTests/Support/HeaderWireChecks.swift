@@ -3,6 +3,11 @@ import Foundation
 /// What every generated header field must look like on the wire, checked without trusting the
 /// encoder: CRLF line ends only, folds before whitespace, line limits, encoded-word limits.
 enum HeaderWireChecks {
+    /// RFC 2047 section 2: "While there is no limit to the length of a multiple-line header
+    /// field, each line of a header field that contains one or more 'encoded-word's is limited to
+    /// 76 characters."
+    static let longestEncodedWordLine = 76
+
     /// Human-readable violations; empty when the field is well-formed.
     static func problems(in field: String, preferredLength: Int? = nil) -> [String] {
         var problems: [String] = []
@@ -16,6 +21,9 @@ enum HeaderWireChecks {
             if line.utf8.count > 998 { problems.append("line \(number + 1) has \(line.utf8.count) octets") }
             if let preferredLength, line.utf8.count > preferredLength {
                 problems.append("line \(number + 1) has \(line.utf8.count) octets, more than \(preferredLength)")
+            }
+            if !encodedWords(in: line).isEmpty && line.utf8.count > longestEncodedWordLine {
+                problems.append("line \(number + 1) has an encoded-word and \(line.utf8.count) characters, more than \(longestEncodedWordLine)")
             }
             if number > 0 {
                 if !(line.hasPrefix(" ") || line.hasPrefix("\t")) { problems.append("line \(number + 1) does not start with whitespace") }

@@ -36,3 +36,49 @@ enum GeneratedText {
         return text
     }
 }
+
+/// Header text built to break line limits: ASCII words from one letter to several thousand,
+/// specials that force quoting, text that looks encoded, UTF-8 of every width, and runs of
+/// whitespace. Never starts or ends with whitespace (encoders drop it, so it would not round-trip).
+enum LongHeaderText {
+    static let specials = ["\"", "\\", ",", ";", "<", ">", "@", "(", ")", ".", ":", "[", "]", "=?", "?=", "=?UTF-8?Q?x?=", "_"]
+
+    /// `allowsTab`: unstructured fields (Subject) keep TAB; display names refuse it.
+    static func value(seed: UInt64, allowsTab: Bool) -> String {
+        var generator = SeededGenerator(seed: seed)
+        let count = Int.random(in: 1...12, using: &generator)
+        var text = ""
+        for index in 0..<count {
+            if index > 0 {
+                switch Int.random(in: 0..<12, using: &generator) {
+                case 0: text += "  "
+                case 1: text += allowsTab ? "\t" : "   "
+                case 2: text += String(repeating: " ", count: Int.random(in: 60...120, using: &generator))
+                default: text += " "
+                }
+            }
+            text += word(using: &generator)
+        }
+        return text
+    }
+
+    static func word(using generator: inout SeededGenerator) -> String {
+        let letters = Array("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
+        func asciiWord(_ length: Int) -> String {
+            String((0..<length).map { _ in letters.randomElement(using: &generator) ?? "x" })
+        }
+        switch Int.random(in: 0..<10, using: &generator) {
+        case 0: return asciiWord(Int.random(in: 70...90, using: &generator))
+        case 1: return asciiWord(Int.random(in: 900...1100, using: &generator))
+        case 2: return asciiWord(Int.random(in: 1100...5000, using: &generator))
+        case 3: return specials.randomElement(using: &generator) ?? ","
+        case 4:
+            // Non-ASCII words of every width, repeated into runs longer than a line; without
+            // GeneratedText's TAB, which display names refuse.
+            let piece = (GeneratedText.pieces.randomElement(using: &generator) ?? "ü").replacingOccurrences(of: "\t", with: "-")
+            return String(repeating: piece, count: Int.random(in: 1...200, using: &generator))
+        case 5: return (specials.randomElement(using: &generator) ?? ",") + asciiWord(Int.random(in: 1...2000, using: &generator))
+        default: return asciiWord(Int.random(in: 1...12, using: &generator))
+        }
+    }
+}

@@ -69,7 +69,7 @@ extension QueueStore {
             }
             let nowMillis = QueueTime.millis(now)
             try db.execute(sql: """
-                UPDATE recipients SET state = 'pending', attempts = 0, next_attempt_at = NULL, updated_at = ?
+                UPDATE recipients SET state = 'pending', attempts = 0, first_attempt_at = NULL, next_attempt_at = NULL, updated_at = ?
                 WHERE job_id = ? AND state = 'failed'
                   AND normalized_address NOT IN (SELECT address FROM suppression)
                 """, arguments: [nowMillis, jobID])

@@ -22,6 +22,7 @@ extension QueueStore {
                 """)
             let sent = try db.cachedStatement(sql: """
                 UPDATE recipients SET state = 'sent', attempts = attempts + 1, next_attempt_at = NULL, sent_at = :at,
+                    first_attempt_at = COALESCE(first_attempt_at, :at),
                     last_class = :class, last_code = :code, last_enhanced = :enhanced, last_text = :text,
                     last_stage = :stage, last_rule = :rule, updated_at = :at
                 WHERE id = :id AND state != 'sent'
@@ -32,6 +33,7 @@ extension QueueStore {
                                   AND (SELECT state FROM jobs WHERE jobs.id = recipients.job_id) = 'cancelled'
                                  THEN 'cancelled' ELSE :state END,
                     attempts = attempts + :spent, next_attempt_at = :next,
+                    first_attempt_at = CASE WHEN :spent > 0 THEN COALESCE(first_attempt_at, :at) ELSE first_attempt_at END,
                     last_class = :class, last_code = :code, last_enhanced = :enhanced, last_text = :text,
                     last_stage = :stage, last_rule = :rule, updated_at = :at
                 WHERE id = :id AND state = 'sending'

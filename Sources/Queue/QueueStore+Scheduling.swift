@@ -37,9 +37,7 @@ extension QueueStore {
                 db, sql: "SELECT id FROM jobs WHERE state = 'running' AND account = ? ORDER BY id", arguments: [account])
             // Per job, so each query walks the partial index recipients_due in seq order and stops at LIMIT.
             let select = try db.cachedStatement(sql: """
-                SELECT id, job_id, address, domain, name, variables, attempts,
-                       CASE WHEN attempts > 0 THEN (SELECT at FROM attempts WHERE recipient_id = recipients.id ORDER BY at LIMIT 1) END
-                           AS first_attempt_at,
+                SELECT id, job_id, address, domain, name, variables, attempts, first_attempt_at,
                        (SELECT reason FROM suppression WHERE suppression.address = recipients.normalized_address) AS suppressed_because
                 FROM recipients
                 WHERE job_id = ? AND state IN ('pending', 'deferred')
@@ -75,23 +73,39 @@ extension QueueStore {
     /// Jobs paused or cancelled while some of their recipients are claimed: the workers holding
     /// those claims give them back instead of sending them, so a `mailctl pause` or `cancel`
     /// stops a job within moments, not after every claimed batch went out.
-    public func haltedJobsWithClaims() throws -> Set<Int64> {
+    /// Only jobs halted in the last day are looked at: a claim outlives no message's timeouts,
+    /// and cancelled jobs pile up over the years.
+    public func haltedJobsWithClaims(now: Date = Date()) throws -> Set<Int64> {
         try read("finding halted jobs with claimed recipients") { db in
             Set(try Int64.fetchAll(db, sql: """
                 SELECT id FROM jobs
-                WHERE state IN ('paused', 'cancelled')
+                WHERE state IN ('paused', 'cancelled') AND updated_at >= ?
                   AND EXISTS (SELECT 1 FROM recipients WHERE recipients.job_id = jobs.id AND recipients.state = 'sending')
-                """))
+                """, arguments: [QueueTime.millis(now.addingTimeInterval(-86_400))]))
         }
     }
 
-    /// Gives claims back as deferred until `until`, without spending an attempt: their
+    /// A claimed recipient to put back as deferred, and why.
+    public struct Postponement: Sendable {
+        public var recipientID: Int64
+        public var until: Date
+        public var reason: String
+
+        public init(recipientID: Int64, until: Date, reason: String) {
+            self.recipientID = recipientID
+            self.until = until
+            self.reason = reason
+        }
+    }
+
+    /// Gives claims back as deferred until their `until`, without spending an attempt: their
     /// provider or job may not send before then (a cool-down, a suspension, a campaign rate),
-    /// and the claim query then passes them by while others go. Recipients of cancelled jobs
-    /// become cancelled. Returns how many changed.
+    /// and the claim query passes them by while others go. The last attempt's code and class
+    /// are cleared (what the report shows is the wait, with its reason); the attempts table
+    /// keeps them. Recipients of cancelled jobs become cancelled. Returns how many changed.
     @discardableResult
-    public func postponeClaims(_ recipientIDs: [Int64], until: Date, reason: String, now: Date = Date()) throws -> Int {
-        guard !recipientIDs.isEmpty else { return 0 }
+    public func postponeClaims(_ postponements: [Postponement], now: Date = Date()) throws -> Int {
+        guard !postponements.isEmpty else { return 0 }
         return try write("postponing claimed recipients") { db in
             let statement = try db.cachedStatement(sql: """
                 UPDATE recipients
@@ -99,12 +113,14 @@ extension QueueStore {
                                  THEN 'cancelled' ELSE 'deferred' END,
                     next_attempt_at = CASE WHEN (SELECT state FROM jobs WHERE jobs.id = recipients.job_id) = 'cancelled'
                                            THEN NULL ELSE ? END,
+                    last_stage = 'waiting', last_class = NULL, last_code = NULL, last_enhanced = NULL, last_rule = NULL,
                     last_text = ?, updated_at = ?
                 WHERE id = ? AND state = 'sending'
                 """)
             var changed = 0
-            for id in recipientIDs {
-                try statement.execute(arguments: [QueueTime.millis(until), reason, QueueTime.millis(now), id])
+            for postponement in postponements {
+                try statement.execute(arguments: [QueueTime.millis(postponement.until), postponement.reason, QueueTime.millis(now),
+                                                  postponement.recipientID])
                 changed += db.changesCount
             }
             return changed
@@ -157,16 +173,19 @@ extension QueueStore {
                     SET state = CASE WHEN (SELECT state FROM jobs WHERE jobs.id = recipients.job_id) = 'cancelled'
                                      THEN 'cancelled' ELSE 'pending' END,
                         interrupted_sends = interrupted_sends + 1,
-                        last_stage = 'interrupted', last_text = ?,
+                        last_stage = 'interrupted',
+                        last_text = CASE WHEN (SELECT state FROM jobs WHERE jobs.id = recipients.job_id) = 'cancelled'
+                                         THEN ? ELSE ? END,
                         updated_at = ?
                     WHERE state = 'sending'
                     """,
-                arguments: [Self.interruptedText, nowMillis])
+                arguments: [Self.interruptedCancelledText, Self.interruptedText, nowMillis])
             return db.changesCount
         }
     }
 
     static let interruptedText = "maild stopped while this message was claimed for sending; it may have reached the relay, and it is sent again"
+    static let interruptedCancelledText = "maild stopped while this message was claimed for sending; it may have reached the relay (its job is cancelled: it is not sent again)"
 
     /// Running jobs with no recipient pending, sending or deferred become completed. Returns
     /// their ids so the daemon can announce them.

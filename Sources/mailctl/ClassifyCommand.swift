@@ -72,8 +72,8 @@ struct ClassifyCommand: ParsableCommand {
         for line in String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false) {
             var text = Substring(line)
             if let comment = text.range(of: " #") { text = text[..<comment.lowerBound] }
-            let trimmed = text.trimmingCharacters(in: .whitespaces)
-            if trimmed.hasPrefix("#") || trimmed.isEmpty { continue }
+            let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
+            if trimmed.isEmpty || trimmed.hasPrefix("#") || trimmed.hasPrefix(";") { continue }
             if trimmed.hasPrefix("["), trimmed.hasSuffix("]") {
                 section = trimmed.dropFirst().dropLast().split(separator: " ").first.map(String.init) ?? ""
                 continue

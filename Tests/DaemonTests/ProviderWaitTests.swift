@@ -25,5 +25,31 @@ struct ProviderWaitTests {
         // Waiting for the provider is not an attempt, and the report says what it waits for.
         #expect(waiting.allSatisfy { $0["attempts"] as? Int == 0 }, "\(waiting)")
         #expect(waiting.allSatisfy { ($0["text"] as? String ?? $0["last_text"] as? String ?? "").contains("provider corporate") }, "\(waiting)")
+        // Each waits for its own turn, a minute apart (the provider's 1/min): all due at the
+        // same instant, all but one would be put back again for every message sent.
+        let turns = try Self.nextAttempts(in: harness.databasePath, domain: "corp.example")
+        #expect(turns.count == 9)
+        for (earlier, later) in zip(turns, turns.dropFirst()) {
+            #expect(later - earlier >= 59_000, "turns \(turns)")
+        }
+    }
+
+    /// The deferred recipients' next attempt times (Unix ms), read with Python's sqlite3 from
+    /// the live database (WAL mode lets a second reader in).
+    static func nextAttempts(in database: String, domain: String) throws -> [Int64] {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", "-c", """
+            import sqlite3, sys
+            db = sqlite3.connect(sys.argv[1])
+            for (at,) in db.execute("SELECT next_attempt_at FROM recipients WHERE domain = ? AND state = 'deferred' ORDER BY next_attempt_at", (sys.argv[2],)):
+                print(at)
+            """, database, domain]
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        try process.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return String(decoding: data, as: UTF8.self).split(separator: "\n").compactMap { Int64($0) }
     }
 }

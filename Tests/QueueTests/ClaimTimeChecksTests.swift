@@ -34,6 +34,29 @@ import Testing
         }
     }
 
+    /// Only attempts that count start the clock: a throttle reply (requeued, no attempt) does
+    /// not, and `retry-failed` starts it afresh.
+    @Test func onlyCountedAttemptsStartTheClockAndRetryFailedResetsIt() throws {
+        let queue = try TemporaryQueue()
+        defer { queue.remove() }
+        let store = try queue.open()
+        let jobID = try QueueFixtures.submit(store, ["a@x.example"], now: now)
+        try store.startDueJobs(now: now)
+        let throttled = try #require(try store.claimDueRecipients(account: "gmail-main", now: now, limit: 1).first)
+        try store.record([QueueFixtures.outcome(throttled, .requeued, at: now, code: 421, replyClass: .throttle)])
+        let counted = now.addingTimeInterval(3600)
+        let first = try #require(try store.claimDueRecipients(account: "gmail-main", now: counted, limit: 1).first)
+        #expect(first.firstAttemptAt == nil && first.attempts == 0)
+        try store.record([QueueFixtures.outcome(first, .failed, at: counted, code: 550, replyClass: .reject)])
+        #expect(try store.retryFailed(jobID: jobID, now: counted.addingTimeInterval(60)) == 1)
+        let retried = try #require(try store.claimDueRecipients(account: "gmail-main", now: counted.addingTimeInterval(120), limit: 1).first)
+        #expect(retried.attempts == 0 && retried.firstAttemptAt == nil)
+        let again = counted.addingTimeInterval(180)
+        try store.record([QueueFixtures.outcome(retried, .deferred(until: again.addingTimeInterval(600)), at: again, code: 451, replyClass: .transient)])
+        let later = try #require(try store.claimDueRecipients(account: "gmail-main", now: again.addingTimeInterval(600), limit: 1).first)
+        #expect(later.firstAttemptAt == again)
+    }
+
     @Test func anAddressSuppressedAfterCommitIsSkippedInsteadOfClaimed() throws {
         let queue = try TemporaryQueue()
         defer { queue.remove() }

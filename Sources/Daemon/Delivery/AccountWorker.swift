@@ -37,6 +37,10 @@ struct AccountWorker: Sendable {
         /// The provider whose connection slot this worker holds: its session carries that
         /// provider's messages now, and counts toward the provider's `max_connections`.
         var heldProvider: String?
+        /// Per waiting scope, the next free instant for a postponed recipient: they are spread
+        /// by the scope's rate, so each becomes due at its own turn instead of all at once
+        /// (which would rewrite every one of them again for each message sent).
+        var postponeCursor: [ThrottleScope: Date] = [:]
         let variablesDecoder = JSONDecoder()
         await withTaskGroup(of: Void.self) { commits in
             while !engine.isStopping {
@@ -149,7 +153,10 @@ struct AccountWorker: Sendable {
                             // (its campaign rate) must wait: the recipient waits in the queue
                             // until then, without an attempt, and the rest of the batch goes on,
                             // so one suspended provider does not stall the account's others.
-                            postponed.append(Postponed(recipientID: recipient.id, until: until, scope: scope))
+                            let spacing = await engine.throttle.sustainedSpacing(of: scope)
+                            let turn = max(until, postponeCursor[scope] ?? until)
+                            postponeCursor[scope] = spacing.map { turn.addingTimeInterval($0) } ?? turn
+                            postponed.append(Postponed(recipientID: recipient.id, until: turn, scope: scope))
                             remaining = remaining.dropFirst()
                             continue
                         }
@@ -204,6 +211,8 @@ struct AccountWorker: Sendable {
                 }
                 if !postponed.isEmpty {
                     await postpone(postponed)
+                    let now = Date()
+                    postponeCursor = postponeCursor.filter { $0.value > now }
                 }
                 if !remaining.isEmpty {
                     await release(remaining.map(\.id))
@@ -334,16 +343,15 @@ struct AccountWorker: Sendable {
     /// Puts postponed recipients back as deferred until their scope may send again (no attempt
     /// spent, the reason in their last text); a failure leaves them to the next start, logged.
     private func postpone(_ recipients: [Postponed]) async {
-        let groups = Dictionary(grouping: recipients) { "\($0.scope)|\($0.until.timeIntervalSince1970)" }
-        for group in groups.values {
-            guard let first = group.first else { continue }
-            let reason = "waiting for the \(first.scope) throttle until \(first.until.formatted(.iso8601))"
-            do {
-                try await engine.store.run { try $0.postponeClaims(group.map(\.recipientID), until: first.until, reason: reason) }
-            } catch {
-                logger.error("cannot postpone claimed recipients; they are given back at the next start",
-                             metadata: ["recipients": "\(group.count)", "error": "\(error)"])
-            }
+        let postponements = recipients.map { recipient in
+            QueueStore.Postponement(recipientID: recipient.recipientID, until: recipient.until,
+                                    reason: "waiting for the \(recipient.scope) throttle until \(recipient.until.formatted(.iso8601))")
+        }
+        do {
+            try await engine.store.run { try $0.postponeClaims(postponements) }
+        } catch {
+            logger.error("cannot postpone claimed recipients; they are given back at the next start",
+                         metadata: ["recipients": "\(recipients.count)", "error": "\(error)"])
         }
         logger.debug("recipients postponed while their provider or job waits", metadata: ["recipients": "\(recipients.count)"])
     }

@@ -25,6 +25,9 @@ final class DeliveryEngine: Sendable {
     /// Jobs paused or cancelled while workers hold claims of theirs (refreshed by
     /// housekeeping): those claims are given back instead of sent.
     private let haltedJobs = Mutex<Set<Int64>>([])
+    /// Halts and resumes this process made itself, with when: housekeeping's read of the queue
+    /// may predate them, so they win over it for a second.
+    private let localHaltChanges = Mutex<[Int64: (halted: Bool, at: ContinuousClock.Instant)]>([:])
 
     struct WorkerSlot: Hashable, Sendable {
         var account: String
@@ -90,6 +93,7 @@ final class DeliveryEngine: Sendable {
     /// housekeeping reads it from the queue.
     func noteHalted(jobID: Int64) {
         _ = haltedJobs.withLock { $0.insert(jobID) }
+        localHaltChanges.withLock { $0[jobID] = (true, .now) }
     }
 
     /// An operator resumed the job: its breaker judges the next outcomes anew (a tripped one
@@ -97,6 +101,7 @@ final class DeliveryEngine: Sendable {
     func jobResumed(_ jobID: Int64) {
         breakers.reset(jobID: jobID)
         _ = haltedJobs.withLock { $0.remove(jobID) }
+        localHaltChanges.withLock { $0[jobID] = (false, .now) }
     }
 
     /// True when the job was paused or cancelled after its recipients were claimed.
@@ -122,21 +127,24 @@ final class DeliveryEngine: Sendable {
             composers.forget(jobIDs: finished)
             breakers.forget(jobIDs: finished)
             await throttle.forget(jobIDs: finished)
-            let halted = try await store.run { try $0.haltedJobsWithClaims() }
+            var halted = try await store.run { try $0.haltedJobsWithClaims(now: now) }
+            let recent = localHaltChanges.withLock { changes in
+                changes = changes.filter { ContinuousClock.now - $0.value.at < .seconds(1) }
+                return changes
+            }
+            for (id, change) in recent {
+                if change.halted { halted.insert(id) } else { halted.remove(id) }
+            }
             haltedJobs.withLock { $0 = halted }
             // A job the breaker paused and an operator resumed gets a fresh breaker: its next
             // outcomes are judged anew, instead of the latched breaker never tripping again.
             for id in breakers.trippedJobIDs() {
                 if let job = try await store.run({ try $0.job(id: id) }), job.state != .paused { breakers.reset(jobID: id) }
             }
-            let sends = await throttle.drainSends()
+            let sends = await throttle.unwrittenSendsToWrite()
             if !sends.isEmpty {
-                do {
-                    try await store.run { try $0.recordSends(sends) }
-                } catch {
-                    await throttle.restoreUnwrittenSends(sends)
-                    throw error
-                }
+                try await store.run { try $0.recordSends(sends) }
+                await throttle.sendsWritten(sends.count)
             }
             let accounts = settings.current.configuration.accounts.keys.sorted()
             let (states, notes) = await throttle.housekeeping(accounts: accounts, now: now)

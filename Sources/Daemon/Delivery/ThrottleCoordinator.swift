@@ -25,6 +25,12 @@ actor ThrottleCoordinator {
         throttle = DeliveryThrottle(accounts: settings.accountLimits, providerTable: settings.providers,
                                     suspensionPolicy: settings.suspensionPolicy, extraSuspensionRules: settings.suspensionRules,
                                     adaptivePolicy: settings.adaptivePolicy)
+        // Cool-downs, quota pauses and reduced rates survive restarts; restored first, so that a
+        // rate learned for a scope with no configured one gets its history below.
+        for row in (try? store.throttleStates()) ?? [] {
+            throttle.restoreSuspension(row.suspension, for: row.scope)
+            throttle.restoreAdaptiveState(row.adaptive, for: row.scope)
+        }
         // Rolling windows survive restarts: a daily cap that was used up stays used up.
         let since = now.addingTimeInterval(-Self.historyHorizon)
         for account in settings.accountLimits.keys {
@@ -36,11 +42,6 @@ actor ThrottleCoordinator {
             if let history = try? store.sendTimes(provider: provider.name, since: since) {
                 throttle.restoreSendHistory(history, for: .provider(provider.name))
             }
-        }
-        // So do cool-downs, quota pauses and reduced rates.
-        for row in (try? store.throttleStates()) ?? [] {
-            throttle.restoreSuspension(row.suspension, for: row.scope)
-            throttle.restoreAdaptiveState(row.adaptive, for: row.scope)
         }
     }
 
@@ -90,6 +91,9 @@ actor ThrottleCoordinator {
 
     func releaseConnection(provider: String) { throttle.releaseConnection(.provider(provider)) }
 
+    /// How far apart messages waiting for `scope` should become due (its rate), nil without one.
+    func sustainedSpacing(of scope: ThrottleScope) -> TimeInterval? { throttle.sustainedSpacing(scope) }
+
     /// What a scope sent in the minute before `now` (the send log and the sends not written
     /// yet): the rate a throttle reply halves when the scope has no configured one.
     private func sendsInTheLastMinute(of scope: ThrottleScope, now: Date) -> Int? {
@@ -112,16 +116,13 @@ actor ThrottleCoordinator {
     }
 
     /// Sends taken since the last call, for the store's send log.
-    func drainSends() -> [QueueStore.SendLogEntry] {
-        defer { pendingSends = [] }
-        return pendingSends
-    }
+    func unwrittenSendsToWrite() -> [QueueStore.SendLogEntry] { pendingSends }
 
-    /// Puts back sends whose write failed (a full disk, a locked database), ahead of those
-    /// noted since, so the next housekeeping writes them: a daily cap must still hold after a
-    /// restart that follows a failed write.
-    func restoreUnwrittenSends(_ sends: [QueueStore.SendLogEntry]) {
-        pendingSends = sends + pendingSends
+    /// The first `count` pending sends are in the send log now. They stay pending until then,
+    /// so a failed write (a full disk, a locked database) loses none, and what reads the log
+    /// plus the pending sends (a reload, a learned rate) never misses one in between.
+    func sendsWritten(_ count: Int) {
+        pendingSends.removeFirst(min(count, pendingSends.count))
     }
 
     /// A throttle reply: through a relay, the relay (account) is the one asking unless the

@@ -64,7 +64,7 @@ public struct ThrottleAdjustment: Hashable, Sendable, CustomStringConvertible {
     }
 
     public var description: String {
-        var text = "\(scope): rate at \(Int((fraction * 100).rounded()))%"
+        var text = fraction < 1 ? "\(scope): rate at \(Int((fraction * 100).rounded()))%" : "\(scope): full rate"
         if let suspendedUntil { text += ", paused until \(suspendedUntil.formatted(.iso8601))" }
         return text + " (\(reason))"
     }

@@ -146,6 +146,12 @@ public struct DeliveryThrottle: Sendable {
         }
     }
 
+    /// The steady spacing between sends the scope's tightest rate allows (`30/min` is 2 s),
+    /// nil without a rate: how far apart to schedule messages that wait for the scope.
+    public func sustainedSpacing(_ scope: ThrottleScope) -> TimeInterval? {
+        effectiveRateLimits(scope).map { Double($0.per.policyMilliseconds) / 1000 / Double(max($0.count, 1)) }.max()
+    }
+
     private mutating func rebuildLimiter(_ scope: ThrottleScope, completedHistory: [Date]? = nil) {
         let current = limiters[scope] ?? RollingWindowLimiter(limits: [])
         limiters[scope] = current.withLimits(effectiveRateLimits(scope), completedHistory: completedHistory)
@@ -228,14 +234,19 @@ public struct DeliveryThrottle: Sendable {
         }
         let until = max(now.addingTimeInterval(duration.policySeconds), suspensions[scope]?.suspendedUntil ?? now)
         let current = adaptive[scope]?.fraction ?? 1
-        // One halving per cool-down: the other replies of the same burst are the same news.
-        let fraction = inFlight ? current : max(adaptivePolicy.floor, current * adaptivePolicy.decrease)
         let configured = limits(of: scope)?.rateLimits ?? []
         var learned = adaptive[scope]?.learnedRate
         if configured.isEmpty, learned == nil, let observed = observedPerMinute, observed > 0 {
             learned = try? RateLimit(count: observed, per: .seconds(60))
         }
-        adaptive[scope] = AdaptiveRateState(fraction: fraction, recoveringFrom: until, learnedRate: configured.isEmpty ? learned : nil)
+        // One halving per cool-down: the other replies of the same burst are the same news.
+        // A scope with no rate, configured or learned, has nothing to halve: it keeps its
+        // fraction, so a later learned rate does not start at a floor earned by cool-downs.
+        let hasRate = !configured.isEmpty || learned != nil
+        let fraction = inFlight || !hasRate ? current : max(adaptivePolicy.floor, current * adaptivePolicy.decrease)
+        if hasRate {
+            adaptive[scope] = AdaptiveRateState(fraction: fraction, recoveringFrom: until, learnedRate: configured.isEmpty ? learned : nil)
+        }
         rebuildLimiter(scope)
         if !configured.isEmpty {
             reason += ", rate at \(Int((fraction * 100).rounded()))% of the configured limit"

@@ -38,11 +38,19 @@ struct LearnedRateTests {
         #expect(throttle.effectiveRateLimits(.account("relay")).isEmpty)
     }
 
-    @Test func withNothingObservedOnlyTheCoolDownBrakes() {
+    @Test func withNothingObservedOnlyTheCoolDownBrakes() throws {
         var throttle = DeliveryThrottle(accounts: ["relay": ThrottleLimits()], providers: [:], adaptivePolicy: policy)
         let adjustment = throttle.throttled(.account("relay"), observedPerMinute: 0, now: start)
         #expect(adjustment.reason.contains("the cool-down is the only brake"), "\(adjustment.reason)")
         #expect(throttle.effectiveRateLimits(.account("relay")).isEmpty)
+        // Nothing to halve, so nothing is halved: cool-downs without a rate (refused sessions)
+        // do not leave a floor that a rate learned later would start from.
+        #expect(adjustment.fraction == 1)
+        let second = throttle.throttled(.account("relay"), now: start.addingTimeInterval(120))
+        #expect(second.fraction == 1)
+        let learned = throttle.throttled(.account("relay"), observedPerMinute: 30, now: start.addingTimeInterval(400))
+        #expect(learned.fraction == 0.5)
+        #expect(throttle.effectiveRateLimits(.account("relay")) == [try RateLimit(count: 30, per: .seconds(120))])
     }
 
     /// A configured rate is the one halved; what was observed does not replace it.

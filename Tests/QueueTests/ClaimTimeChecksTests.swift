@@ -77,3 +77,26 @@ import Testing
         #expect(try store.claimDueRecipients(account: "gmail-main", now: now, limit: 10).isEmpty)
     }
 }
+
+extension ClaimTimeChecksTests {
+    /// 0007 fills the clock from the attempts that count now: not a throttle row, and not the
+    /// rows of attempts made before a retry-failed started the count afresh.
+    @Test func migration0007FillsTheClockFromTheCurrentCountOnly() throws {
+        let queue = try TemporaryQueue()
+        defer { queue.remove() }
+        try QueueMigrator.createDatabase(at: queue.path, upTo: "0006_learned_throttle_rate")
+        try Python.run("""
+            import sqlite3, sys
+            db = sqlite3.connect(sys.argv[1])
+            db.execute("insert into jobs (id, name, account, owner_uid, owner_gid, state, spec, recipient_count, created_at, updated_at) values (1, 'old', 'gmail-main', 1000, 1000, 'running', x'7b7d', 1, 1000, 1000)")
+            # Two attempts, then retry-failed (attempts back to 0), a throttle reply, then one counted attempt at 9000.
+            db.execute("insert into recipients (id, job_id, seq, address, normalized_address, domain, state, attempts, next_attempt_at, updated_at) values (7, 1, 1, 'a@x.example', 'a@x.example', 'x.example', 'deferred', 1, 0, 9000)")
+            for at, cls in [(2000, 'transient'), (3000, 'reject'), (8000, 'throttle'), (9000, 'transient')]:
+                db.execute("insert into attempts (recipient_id, job_id, account, provider, at, class) values (7, 1, 'gmail-main', 'default', ?, ?)", (at, cls))
+            db.commit()
+            """, [queue.path])
+        let store = try queue.open()
+        let claimed = try #require(try store.claimDueRecipients(account: "gmail-main", now: Date(timeIntervalSince1970: 20), limit: 1).first)
+        #expect(claimed.firstAttemptAt == Date(timeIntervalSince1970: 9))
+    }
+}

@@ -26,7 +26,7 @@ final class DeliveryEngine: Sendable {
     /// housekeeping): those claims are given back instead of sent.
     private let haltedJobs = Mutex<Set<Int64>>([])
     /// Halts and resumes this process made itself, with when: housekeeping's read of the queue
-    /// may predate them, so they win over it for a second.
+    /// may predate them, so those made after the read began win over it.
     private let localHaltChanges = Mutex<[Int64: (halted: Bool, at: ContinuousClock.Instant)]>([:])
 
     struct WorkerSlot: Hashable, Sendable {
@@ -89,8 +89,8 @@ final class DeliveryEngine: Sendable {
         _ = runningWorkers.withLock { $0.remove(slot) }
     }
 
-    /// A job this process paused itself (the bounce breaker): halted at once, before the next
-    /// housekeeping reads it from the queue.
+    /// A job paused or cancelled here (the bounce breaker, an operator): halted at once,
+    /// before the next housekeeping reads it from the queue.
     func noteHalted(jobID: Int64) {
         _ = haltedJobs.withLock { $0.insert(jobID) }
         localHaltChanges.withLock { $0[jobID] = (true, .now) }
@@ -127,9 +127,12 @@ final class DeliveryEngine: Sendable {
             composers.forget(jobIDs: finished)
             breakers.forget(jobIDs: finished)
             await throttle.forget(jobIDs: finished)
+            let readStarted = ContinuousClock.now
             var halted = try await store.run { try $0.haltedJobsWithClaims(now: now) }
+            // A halt or resume made here while the read ran may be missing from it: those win.
+            // Older ones are in the read, and are dropped.
             let recent = localHaltChanges.withLock { changes in
-                changes = changes.filter { ContinuousClock.now - $0.value.at < .seconds(1) }
+                changes = changes.filter { $0.value.at >= readStarted }
                 return changes
             }
             for (id, change) in recent {

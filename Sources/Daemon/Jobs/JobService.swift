@@ -23,10 +23,13 @@ public final class JobService: IPCRequestHandling {
     /// Told when an operator resumed a job, before the workers are woken: delivery forgets
     /// what it held against the job (a tripped breaker, its claims being halted).
     private let jobResumed: @Sendable (Int64) -> Void
+    /// Told when an operator paused or cancelled a job: its claimed messages stop at once.
+    private let jobHalted: @Sendable (Int64) -> Void
 
     init(store: StoreAccess, settings: SettingsHolder, logger: Logger, wakeScheduler: @escaping @Sendable () -> Void,
-         jobResumed: @escaping @Sendable (Int64) -> Void = { _ in }) {
+         jobResumed: @escaping @Sendable (Int64) -> Void = { _ in }, jobHalted: @escaping @Sendable (Int64) -> Void = { _ in }) {
         self.jobResumed = jobResumed
+        self.jobHalted = jobHalted
         self.store = store
         self.hub = ProgressHub(store: store)
         self.settings = settings
@@ -83,6 +86,7 @@ public final class JobService: IPCRequestHandling {
             _ = try await authorizedStatus(pause.jobID, client)
             let reason = pause.reason ?? "paused by uid \(client.peer.uid)"
             try await store.run { try $0.pause(jobID: pause.jobID, reason: reason) }
+            jobHalted(pause.jobID)
             logger.info("job paused", metadata: ["job_id": "\(pause.jobID)", "reason": "\(reason)"])
             return .job(try await freshStatus(pause.jobID))
         case .resume(let reference):
@@ -95,6 +99,7 @@ public final class JobService: IPCRequestHandling {
         case .cancel(let reference):
             _ = try await authorizedStatus(reference.jobID, client)
             try await store.run { try $0.cancel(jobID: reference.jobID) }
+            jobHalted(reference.jobID)
             logger.info("job cancelled", metadata: ["job_id": "\(reference.jobID)"])
             return .job(try await freshStatus(reference.jobID))
         case .retryFailed(let reference):

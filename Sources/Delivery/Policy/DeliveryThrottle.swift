@@ -146,10 +146,12 @@ public struct DeliveryThrottle: Sendable {
         }
     }
 
-    /// The steady spacing between sends the scope's tightest rate allows (`30/min` is 2 s),
-    /// nil without a rate: how far apart to schedule messages that wait for the scope.
+    /// The spacing between sends the scope's shortest window allows (`30/min` is 2 s, also
+    /// beside `2000/day`), nil without a rate: how far apart to schedule messages that wait
+    /// for the scope. A longer window binds through the wait it causes when it is used up,
+    /// not by spreading every message over its whole period.
     public func sustainedSpacing(_ scope: ThrottleScope) -> TimeInterval? {
-        effectiveRateLimits(scope).map { Double($0.per.policyMilliseconds) / 1000 / Double(max($0.count, 1)) }.max()
+        effectiveRateLimits(scope).min { $0.per < $1.per }.map { Double($0.per.policyMilliseconds) / 1000 / Double(max($0.count, 1)) }
     }
 
     private mutating func rebuildLimiter(_ scope: ThrottleScope, completedHistory: [Date]? = nil) {

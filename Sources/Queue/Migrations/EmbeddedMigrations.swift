@@ -273,11 +273,18 @@ ALTER TABLE throttle_state ADD COLUMN learned_period_ms INTEGER;
 
 ALTER TABLE recipients ADD COLUMN first_attempt_at INTEGER;
 
+-- Of a recipient's counted attempt rows, only its newest `attempts` belong to the current count
+-- (rows from before a retry-failed stay in the table): the oldest of those is the first.
 UPDATE recipients SET first_attempt_at = (
-    SELECT MIN(at) FROM attempts
-    WHERE attempts.recipient_id = recipients.id
-      AND (attempts.class IS NULL OR attempts.class NOT IN ('throttle', 'account'))
-      AND (attempts.stage IS NULL OR attempts.stage != 'interrupted'))
+    SELECT MIN(counted.at) FROM attempts AS counted
+    WHERE counted.recipient_id = recipients.id
+      AND (counted.class IS NULL OR counted.class NOT IN ('throttle', 'account'))
+      AND (counted.stage IS NULL OR counted.stage != 'interrupted')
+      AND (SELECT COUNT(*) FROM attempts AS newer
+           WHERE newer.recipient_id = counted.recipient_id
+             AND (newer.class IS NULL OR newer.class NOT IN ('throttle', 'account'))
+             AND (newer.stage IS NULL OR newer.stage != 'interrupted')
+             AND newer.at >= counted.at) <= recipients.attempts)
 WHERE attempts > 0;
 
 """#

@@ -51,3 +51,13 @@ struct LimitChangeHistoryTests {
         #expect(forgetful.earliestSend(account: "relay", provider: "default", now: now) == now)
     }
 }
+
+extension LimitChangeHistoryTests {
+    /// Waiting messages are spaced by the shortest window: 30/min beside 2000/day is two
+    /// seconds, not the 43 s the daily average would give (the daily cap binds when used up).
+    @Test func waitingMessagesAreSpacedByTheShortestWindow() {
+        let throttle = DeliveryThrottle(accounts: ["relay": ThrottleLimits(perMinute: 30, perDay: 2000)], providers: [:])
+        #expect(throttle.sustainedSpacing(.account("relay")) == 2)
+        #expect(DeliveryThrottle(accounts: ["relay": ThrottleLimits()], providers: [:]).sustainedSpacing(.account("relay")) == nil)
+    }
+}

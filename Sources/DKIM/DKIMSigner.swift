@@ -101,7 +101,13 @@ public struct DKIMSigner: Sendable {
             where MessageHeaderFields.name(of: field, in: message, equals: name) {
                 matches.append(fieldIndex)
             }
-            guard !matches.isEmpty else { continue }
+            guard !matches.isEmpty else {
+                // An oversigned name the message lacks is listed once anyway: it hashes as
+                // nothing (section 5.4), and a copy added in transit (a Reply-To pointing
+                // elsewhere, a Cc) then breaks the signature (section 8.15).
+                if oversigned[index] { listed.append(names[index]) }
+                continue
+            }
             for fieldIndex in matches.reversed() {
                 let field = layout.fields[fieldIndex]
                 HeaderCanonicalizer.append(field: UnsafeBufferPointer(rebasing: message[field.start..<field.end]),

@@ -80,6 +80,9 @@ struct DkimpyVerificationTests {
             ("changed-subject", Self.replacing("Subject: Hello", with: "Subject: Hullo", in: signedPlain)),
             ("added-subject", Self.replacing("\r\nTo: reader", with: "\r\nSubject: Pay now\r\nTo: reader", in: signedPlain)),
             ("added-from", Self.replacing("\r\nTo: reader", with: "\r\nFrom: Bank <bank@example.com>\r\nTo: reader", in: signedPlain)),
+            // Headers the message did not have: listed in h= anyway, so adding one breaks it.
+            ("added-reply-to", Self.replacing("\r\nTo: reader", with: "\r\nReply-To: thief@example.com\r\nTo: reader", in: signedPlain)),
+            ("added-cc", Self.replacing("\r\nTo: reader", with: "\r\nCc: other@example.com\r\nTo: reader", in: signedPlain)),
             ("appended-body-line", signedPlain + Array("More text.\r\n".utf8)),
             ("expired", try expiring.signed(message: SampleMessages.plain, at: now.addingTimeInterval(-30 * 86_400))),
         ]

@@ -55,8 +55,9 @@ struct SignatureHeaderTests {
         #expect(tags["x"] == "1763903600")
         #expect(tags["bh"]?.count == 44)
         #expect(tags["b"].flatMap { Data(base64Encoded: $0) }?.count == 256)
-        // Present headers only, in the configured order, oversigned ones listed once more.
-        #expect(tags["h"] == "from:from:subject:subject:date:date:to:to:list-unsubscribe:list-unsubscribe:list-unsubscribe-post:list-unsubscribe-post")
+        // In the configured order: present headers, oversigned ones listed once more, and
+        // absent oversigned ones (Reply-To, Cc) once, so that adding one breaks the signature.
+        #expect(tags["h"] == "from:from:reply-to:subject:subject:date:date:to:to:cc:list-unsubscribe:list-unsubscribe:list-unsubscribe-post:list-unsubscribe-post")
     }
 
     struct HeaderListCase: Sendable {
@@ -69,11 +70,11 @@ struct SignatureHeaderTests {
         // Two Cc fields: listed twice (signed bottom-up), three times when oversigned.
         HeaderListCase(headers: DKIMSigner.defaultHeaders, oversign: [], expected: "from:reply-to:subject:to:cc:cc"),
         HeaderListCase(headers: DKIMSigner.defaultHeaders, oversign: DKIMSigner.defaultOversigned,
-                       expected: "from:from:reply-to:reply-to:subject:subject:to:to:cc:cc:cc"),
+                       expected: "from:from:reply-to:reply-to:subject:subject:date:to:to:cc:cc:cc:list-unsubscribe:list-unsubscribe-post"),
         // From is signed even when the list forgets it; names match case-insensitively.
         HeaderListCase(headers: ["SUBJECT", "cc"], oversign: ["Subject"], expected: "from:subject:subject:cc:cc"),
-        // Absent headers are not listed, even when oversigning is asked for.
-        HeaderListCase(headers: ["From", "In-Reply-To", "References"], oversign: ["In-Reply-To"], expected: "from"),
+        // Absent headers are listed only when oversigned: once, hashing as nothing.
+        HeaderListCase(headers: ["From", "In-Reply-To", "References"], oversign: ["In-Reply-To"], expected: "from:in-reply-to"),
     ]
 
     @Test(arguments: headerListCases)

@@ -40,7 +40,8 @@ public final class MailDaemon: Sendable {
         let throttle = ThrottleCoordinator(settings: settings.current, store: store.store)
         let engine = DeliveryEngine(store: store, settings: settings, committer: committer, throttle: throttle, logger: logger)
         let jobs = JobService(store: store, settings: settings, logger: logger, wakeScheduler: { engine.work.signal() },
-                              jobResumed: { engine.jobResumed($0) }, jobHalted: { engine.noteHalted(jobID: $0) })
+                              jobResumed: { engine.jobResumed($0) }, jobHalted: { engine.noteHalted(jobID: $0) },
+                              jobCancelled: { engine.jobCancelled($0) })
         let listener: IPCServer.Listener
         if let descriptor = SocketActivation.inheritedDescriptor() {
             listener = .inherited(descriptor: descriptor, path: configuration.socketPath)

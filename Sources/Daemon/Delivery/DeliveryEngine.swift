@@ -104,6 +104,11 @@ final class DeliveryEngine: Sendable {
         localHaltChanges.withLock { $0[jobID] = (false, .now) }
     }
 
+    /// An operator cancelled the job: its breaker will judge nothing more.
+    func jobCancelled(_ jobID: Int64) {
+        breakers.forget(jobIDs: [jobID])
+    }
+
     /// True when the job was paused or cancelled after its recipients were claimed.
     func isHalted(jobID: Int64) -> Bool {
         haltedJobs.withLock { $0.contains(jobID) }
@@ -139,11 +144,6 @@ final class DeliveryEngine: Sendable {
                 if change.halted { halted.insert(id) } else { halted.remove(id) }
             }
             haltedJobs.withLock { $0 = halted }
-            // A job the breaker paused and an operator resumed gets a fresh breaker: its next
-            // outcomes are judged anew, instead of the latched breaker never tripping again.
-            for id in breakers.trippedJobIDs() {
-                if let job = try await store.run({ try $0.job(id: id) }), job.state != .paused { breakers.reset(jobID: id) }
-            }
             let sends = await throttle.unwrittenSendsToWrite()
             if !sends.isEmpty {
                 try await store.run { try $0.recordSends(sends) }
@@ -196,12 +196,8 @@ final class BreakerBoard: Sendable {
         breakers.withLock { $0[jobID] = nil }
     }
 
-    /// Jobs whose breaker has tripped (and so judges nothing more until reset).
-    func trippedJobIDs() -> [Int64] {
-        breakers.withLock { board in board.compactMap { $0.value.tripped ? $0.key : nil } }
-    }
-
-    /// Finished jobs need no breaker: without this the board would grow with every job.
+    /// Completed and cancelled jobs need no breaker: without this the board would grow with
+    /// every job.
     func forget(jobIDs: [Int64]) {
         breakers.withLock { board in for id in jobIDs { board[id] = nil } }
     }

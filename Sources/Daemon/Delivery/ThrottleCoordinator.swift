@@ -154,6 +154,7 @@ actor ThrottleCoordinator {
     /// A throttle reply before any recipient was named (a 421 greeting: too many connections,
     /// try later): only the relay can be asking, so the account slows down, whatever the
     /// recipients' providers.
+    ///
     /// It says nothing about the message rate (it refused a connection), so no rate is learned
     /// from it: the cool-down is the brake.
     @discardableResult

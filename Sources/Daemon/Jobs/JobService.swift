@@ -25,11 +25,15 @@ public final class JobService: IPCRequestHandling {
     private let jobResumed: @Sendable (Int64) -> Void
     /// Told when an operator paused or cancelled a job: its claimed messages stop at once.
     private let jobHalted: @Sendable (Int64) -> Void
+    /// Told when an operator cancelled a job: delivery drops what it kept for it.
+    private let jobCancelled: @Sendable (Int64) -> Void
 
     init(store: StoreAccess, settings: SettingsHolder, logger: Logger, wakeScheduler: @escaping @Sendable () -> Void,
-         jobResumed: @escaping @Sendable (Int64) -> Void = { _ in }, jobHalted: @escaping @Sendable (Int64) -> Void = { _ in }) {
+         jobResumed: @escaping @Sendable (Int64) -> Void = { _ in }, jobHalted: @escaping @Sendable (Int64) -> Void = { _ in },
+         jobCancelled: @escaping @Sendable (Int64) -> Void = { _ in }) {
         self.jobResumed = jobResumed
         self.jobHalted = jobHalted
+        self.jobCancelled = jobCancelled
         self.store = store
         self.hub = ProgressHub(store: store)
         self.settings = settings
@@ -100,6 +104,7 @@ public final class JobService: IPCRequestHandling {
             _ = try await authorizedStatus(reference.jobID, client)
             try await store.run { try $0.cancel(jobID: reference.jobID) }
             jobHalted(reference.jobID)
+            jobCancelled(reference.jobID)
             logger.info("job cancelled", metadata: ["job_id": "\(reference.jobID)"])
             return .job(try await freshStatus(reference.jobID))
         case .retryFailed(let reference):

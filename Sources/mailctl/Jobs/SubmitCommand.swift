@@ -57,11 +57,41 @@ struct SubmitCommand: AsyncParsableCommand {
         let fullCheck = quick.readsRecipientFile ? Self.checkInFull(campaign, skipInvalid: skipInvalid, limits: limits) : nil
         let spec = try IPCProtocol.makeEncoder().encode(quick.spec)
         let key = idempotencyKey ?? UUID().uuidString
+        let outcome: (status: JobStatus, loaded: LoadedCampaign)
+        do {
+            outcome = try await upload(spec: spec, key: key, quick: quick, recipients: &recipients, fullCheck: fullCheck)
+        } catch {
+            // The full check runs on its own thread and does not stop when cancelled: exiting
+            // under it races OpenSSL's exit-time cleanup (the loader hashes with libcrypto),
+            // which crashed mailctl with SIGBUS. Every way out waits for it.
+            _ = await fullCheck?.value
+            throw error
+        }
+        _ = await fullCheck?.value
+        let (status, loaded) = outcome
+        for skipped in loaded.skipped { printError("mailctl: skipped \(skipped)") }
+        if json, !watch {
+            writeOut(encodeJSONLine(status))
+        } else if !json {
+            writeOut("\(status.jobID)\n")
+            printError("mailctl: job \(status.jobID) \(status.state.rawValue): \(status.counts.total) recipients"
+                       + " (\(loaded.duplicateCount + status.duplicates) duplicates collapsed, \(loaded.skippedCount + status.counts.skipped) skipped)")
+        }
+        if watch {
+            let final = try await WatchCommand.follow(job: status.jobID, daemon: daemon, json: json)
+            throw ExitCode(WatchCommand.exitCode(for: final))
+        }
+    }
+
+    /// Begins the submit, uploads the recipients a few chunks ahead and commits; on a replayed
+    /// key, returns the job the key already made.
+    private func upload(spec: Data, key: String, quick: LoadedCampaign, recipients: inout RecipientIterator,
+                        fullCheck: Task<Result<LoadedCampaign, CampaignValidationError>, Never>?) async throws -> (status: JobStatus, loaded: LoadedCampaign) {
         // Whether maild may hold a job under this key, and which: once submit_begin has left, a
         // failure must not end without the key, or the operator's retry makes a second job.
         var beginSent = false
         var startedJobID: Int64?
-        let outcome: (status: JobStatus, loaded: LoadedCampaign) = try await daemon.withDaemon { client in
+        return try await daemon.withDaemon { client in
             do {
                 beginSent = true
                 let started: IPCResponse
@@ -77,7 +107,6 @@ struct SubmitCommand: AsyncParsableCommand {
                 }
                 startedJobID = start.jobID
                 if start.replay {
-                    fullCheck?.cancel()
                     printError("mailctl: idempotency key \(key) was already used: job \(start.jobID) exists, nothing uploaded again")
                     return (try await client.call(.status(JobReference(jobID: start.jobID))).job(), quick)
                 }
@@ -119,19 +148,6 @@ struct SubmitCommand: AsyncParsableCommand {
                 printError(retryAdvice(after: error, jobID: startedJobID, key: key))
                 throw ExitCode(1)
             }
-        }
-        let (status, loaded) = outcome
-        for skipped in loaded.skipped { printError("mailctl: skipped \(skipped)") }
-        if json, !watch {
-            writeOut(encodeJSONLine(status))
-        } else if !json {
-            writeOut("\(status.jobID)\n")
-            printError("mailctl: job \(status.jobID) \(status.state.rawValue): \(status.counts.total) recipients"
-                       + " (\(loaded.duplicateCount + status.duplicates) duplicates collapsed, \(loaded.skippedCount + status.counts.skipped) skipped)")
-        }
-        if watch {
-            let final = try await WatchCommand.follow(job: status.jobID, daemon: daemon, json: json)
-            throw ExitCode(WatchCommand.exitCode(for: final))
         }
     }
 

@@ -17,17 +17,57 @@ extension QueueStore {
         }
     }
 
-    /// paused -> running if it had started, scheduled if its send time is still ahead, else queued.
+    /// paused -> running if it had started, scheduled if its send time is still ahead, else
+    /// queued; and every account the job had paused (failover) is used again. A job that
+    /// carried on through its other accounts can be resumed too: only its accounts come back.
     @discardableResult
     public func resume(jobID: Int64, now: Date = Date()) throws -> JobRecord {
         try write("resuming job \(jobID)") { db in
             let job = try visibleJob(db, jobID)
-            guard job.state == .paused else {
+            let pausedAccounts = try Int.fetchOne(db, sql: """
+                SELECT COUNT(*) FROM job_accounts WHERE job_id = ? AND paused_reason IS NOT NULL
+                """, arguments: [jobID]) ?? 0
+            guard job.state == .paused || (pausedAccounts > 0 && !job.state.isFinished) else {
                 throw QueueError.invalidTransition(jobID: jobID, state: job.state, operation: "resume")
             }
-            try resumeRow(db, job, now: now)
+            try db.execute(sql: "UPDATE job_accounts SET paused_reason = NULL, paused_at = NULL WHERE job_id = ?", arguments: [jobID])
+            if job.state == .paused {
+                try resumeRow(db, job, now: now)
+            }
             return try visibleJob(db, jobID)
         }
+    }
+
+    /// The accounts a job sends through, in the campaign's order, with those it has paused.
+    public func accounts(ofJob jobID: Int64) throws -> [JobAccount] {
+        try read("reading the accounts of job \(jobID)") { db in try Self.accounts(ofJob: jobID, db) }
+    }
+
+    /// Accounts taken out of unfinished jobs, each with the jobs it paused (those whose pause
+    /// reason is that account's: not a job an operator or the breaker paused since): the
+    /// "accounts paused" of systemd's status line.
+    public func pausedAccounts() throws -> [String: Set<Int64>] {
+        try read("reading the paused accounts") { db in
+            var result: [String: Set<Int64>] = [:]
+            for row in try Row.fetchAll(db, sql: """
+                SELECT job_accounts.account, job_accounts.job_id,
+                       jobs.state = 'paused' AND jobs.pause_reason = job_accounts.paused_reason AS paused_the_job
+                FROM job_accounts JOIN jobs ON jobs.id = job_accounts.job_id
+                WHERE job_accounts.paused_reason IS NOT NULL AND jobs.state IN ('queued', 'scheduled', 'running', 'paused')
+                """) {
+                let account: String = row["account"]
+                var jobs = result[account] ?? []
+                if row["paused_the_job"] as Bool { jobs.insert(row["job_id"]) }
+                result[account] = jobs
+            }
+            return result
+        }
+    }
+
+    static func accounts(ofJob jobID: Int64, _ db: Database) throws -> [JobAccount] {
+        try Row.fetchAll(db, sql: """
+            SELECT account, paused_reason FROM job_accounts WHERE job_id = ? ORDER BY position
+            """, arguments: [jobID]).map { JobAccount(name: $0["account"], pausedBecause: $0["paused_reason"]) }
     }
 
     private func resumeRow(_ db: Database, _ job: JobRecord, now: Date) throws {
@@ -82,13 +122,46 @@ extension QueueStore {
         }
     }
 
-    /// Pauses every queued, scheduled or running job of an account (its credentials were
-    /// refused, say). Returns the paused ids.
+    /// Takes `account` out of every queued, scheduled or running job that sends through it (its
+    /// credentials were refused, say): those jobs go on through their other accounts, and a job
+    /// left with none is paused with `reason`. `mailctl resume` puts the account back.
+    @discardableResult
+    public func pauseAccount(_ account: String, reason: String, now: Date = Date()) throws -> AccountPauseResult {
+        try write("pausing account \(account)") { db in
+            let nowMillis = QueueTime.millis(now)
+            let ids = try Int64.fetchAll(db, sql: """
+                SELECT jobs.id FROM job_accounts JOIN jobs ON jobs.id = job_accounts.job_id
+                WHERE job_accounts.account = ? AND job_accounts.paused_reason IS NULL
+                  AND jobs.state IN ('queued', 'scheduled', 'running')
+                ORDER BY jobs.id
+                """, arguments: [account])
+            var result = AccountPauseResult()
+            for id in ids {
+                try db.execute(sql: "UPDATE job_accounts SET paused_reason = ?, paused_at = ? WHERE job_id = ? AND account = ?",
+                               arguments: [reason, nowMillis, id, account])
+                let others = try String.fetchAll(db, sql: """
+                    SELECT account FROM job_accounts WHERE job_id = ? AND paused_reason IS NULL ORDER BY position
+                    """, arguments: [id])
+                if others.isEmpty {
+                    try db.execute(sql: "UPDATE jobs SET state = 'paused', pause_reason = ?, updated_at = ? WHERE id = ?",
+                                   arguments: [reason, nowMillis, id])
+                    result.pausedJobs.append(id)
+                } else {
+                    result.carriedOn.append(.init(jobID: id, accounts: others))
+                }
+            }
+            return result
+        }
+    }
+
+    /// Pauses every queued, scheduled or running job of an account, whatever other accounts the
+    /// jobs have. Returns the paused ids.
     @discardableResult
     public func pauseJobs(account: String, reason: String, now: Date = Date()) throws -> [Int64] {
         try write("pausing jobs of account \(account)") { db in
             let ids = try Int64.fetchAll(db, sql: """
-                SELECT id FROM jobs WHERE account = ? AND state IN ('queued', 'scheduled', 'running') ORDER BY id
+                SELECT id FROM jobs WHERE state IN ('queued', 'scheduled', 'running')
+                  AND id IN (SELECT job_id FROM job_accounts WHERE account = ?) ORDER BY id
                 """, arguments: [account])
             for id in ids {
                 try db.execute(sql: "UPDATE jobs SET state = 'paused', pause_reason = ?, updated_at = ? WHERE id = ?",
@@ -104,9 +177,13 @@ extension QueueStore {
     public func resumeJobs(account: String, reason: String? = nil, now: Date = Date()) throws -> [Int64] {
         try write("resuming jobs of account \(account)") { db in
             let jobs = try JobRecord.fetchAll(db, sql: """
-                SELECT * FROM jobs WHERE account = ? AND state = 'paused' AND (? IS NULL OR pause_reason = ?) ORDER BY id
-                """, arguments: [account, reason, reason])
-            for job in jobs { try resumeRow(db, job, now: now) }
+                SELECT * FROM jobs WHERE state = 'paused' AND (? IS NULL OR pause_reason = ?)
+                  AND id IN (SELECT job_id FROM job_accounts WHERE account = ?) ORDER BY id
+                """, arguments: [reason, reason, account])
+            for job in jobs {
+                try db.execute(sql: "UPDATE job_accounts SET paused_reason = NULL, paused_at = NULL WHERE job_id = ?", arguments: [job.id])
+                try resumeRow(db, job, now: now)
+            }
             return jobs.map(\.id)
         }
     }

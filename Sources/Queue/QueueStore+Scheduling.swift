@@ -24,8 +24,9 @@ extension QueueStore {
         }
     }
 
-    /// Claims up to `limit` due recipients of running jobs on `account`, oldest job first and in
-    /// list order, and marks them `sending` in the same transaction so no other worker gets them.
+    /// Claims up to `limit` due recipients of running jobs that send through `account` (and have
+    /// not paused it), oldest job first and in list order, and marks them `sending` in the same
+    /// transaction so no other worker gets them.
     /// Due means pending, or deferred with `next_attempt_at <= now`. A due recipient whose
     /// address joined the suppression list after its job was committed (a bounce in another
     /// job, `mailctl suppress`) is not claimed: it becomes `skipped`, with the list's reason.
@@ -33,8 +34,13 @@ extension QueueStore {
         guard limit > 0 else { return [] }
         return try write("claiming recipients for account \(account)") { db in
             let nowMillis = QueueTime.millis(now)
-            let jobIDs = try Int64.fetchAll(
-                db, sql: "SELECT id FROM jobs WHERE state = 'running' AND account = ? ORDER BY id", arguments: [account])
+            // Every running job that names this account and has not paused it (failover: a job's
+            // other accounts claim from it too).
+            let jobIDs = try Int64.fetchAll(db, sql: """
+                SELECT jobs.id FROM job_accounts JOIN jobs ON jobs.id = job_accounts.job_id
+                WHERE job_accounts.account = ? AND job_accounts.paused_reason IS NULL AND jobs.state = 'running'
+                ORDER BY jobs.id
+                """, arguments: [account])
             // Per job, so each query walks the partial index recipients_due in seq order and stops at LIMIT.
             let select = try db.cachedStatement(sql: """
                 SELECT id, job_id, address, domain, name, variables, attempts, first_attempt_at,
@@ -158,7 +164,8 @@ extension QueueStore {
             let nowMillis = QueueTime.millis(now)
             // Each gets an attempt row saying what happened (the attempts count is unchanged:
             // whether a message left is not known) and its interrupted_sends count goes up, so
-            // `mailctl report` shows which recipients may get a second copy.
+            // `mailctl report` shows which recipients may get a second copy. Which account had
+            // claimed it is not kept; the row names the job's first one.
             try db.execute(
                 sql: """
                     INSERT INTO attempts (recipient_id, job_id, account, provider, at, stage, text)
@@ -213,7 +220,8 @@ extension QueueStore {
         try read("reading the next retry time") { db in
             let millis = try Int64.fetchOne(db, sql: """
                 SELECT MIN(r.next_attempt_at) FROM recipients r JOIN jobs j ON j.id = r.job_id
-                WHERE j.state = 'running' AND j.account = ? AND r.state = 'deferred'
+                WHERE j.state = 'running' AND r.state = 'deferred'
+                  AND j.id IN (SELECT job_id FROM job_accounts WHERE account = ? AND paused_reason IS NULL)
                 """, arguments: [account])
             return QueueTime.date(millis)
         }

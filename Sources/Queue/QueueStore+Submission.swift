@@ -27,7 +27,13 @@ extension QueueStore {
                     """,
                 arguments: [job.idempotencyKey, job.name, job.account, Int64(job.ownerUID), Int64(job.ownerGID), job.spec,
                             job.sendAt.map(QueueTime.millis), nowMillis, nowMillis])
-            return .started(jobID: db.lastInsertedRowID)
+            let jobID = db.lastInsertedRowID
+            var seen: Set<String> = []
+            for (position, account) in ([job.account] + job.additionalAccounts).enumerated() where seen.insert(account).inserted {
+                try db.execute(sql: "INSERT INTO job_accounts (job_id, account, position) VALUES (?, ?, ?)",
+                               arguments: [jobID, account, position])
+            }
+            return .started(jobID: jobID)
         }
     }
 

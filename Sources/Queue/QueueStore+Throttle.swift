@@ -145,12 +145,48 @@ extension QueueStore {
     /// Shows the throttle in force on the running jobs of `account` (nil clears it): the
     /// status line of `mailctl status`. Kept in `pause_reason`, which only paused jobs use
     /// otherwise, so that every client already shows it; paused jobs keep their own reason.
+    ///
+    /// Only jobs with this one account; see ``setSharedThrottleNotes(_:now:)`` for the others.
     public func setThrottleNote(account: String, note: String?, now: Date = Date()) throws {
         try write("noting the throttle of account \(account)") { db in
             try db.execute(sql: """
                 UPDATE jobs SET pause_reason = ?, updated_at = ?
                 WHERE account = ? AND state = 'running' AND pause_reason IS NOT ?
+                  AND (SELECT COUNT(*) FROM job_accounts WHERE job_accounts.job_id = jobs.id) = 1
                 """, arguments: [note, QueueTime.millis(now), account, note])
         }
     }
+
+    /// The throttle note of each running job that sends through several accounts: the notes in
+    /// force (`"throttled: A; B"`, by account) of the accounts it still uses, each part once
+    /// (a provider's throttle is in every account's note).
+    public func setSharedThrottleNotes(_ notesInForce: [String: String], now: Date = Date()) throws {
+        try write("noting the throttles of jobs with several accounts") { db in
+            let rows = try Row.fetchAll(db, sql: """
+                SELECT jobs.id, jobs.pause_reason, job_accounts.account FROM jobs JOIN job_accounts ON job_accounts.job_id = jobs.id
+                WHERE jobs.state = 'running' AND job_accounts.paused_reason IS NULL
+                  AND (SELECT COUNT(*) FROM job_accounts AS other WHERE other.job_id = jobs.id) > 1
+                ORDER BY jobs.id, job_accounts.position
+                """)
+            var jobs: [(id: Int64, current: String?, parts: [String])] = []
+            for row in rows {
+                let id: Int64 = row["id"]
+                if jobs.last?.id != id { jobs.append((id, row["pause_reason"], [])) }
+                guard let note = notesInForce[row["account"] as String] else { continue }
+                let body = note.hasPrefix(Self.throttleNotePrefix) ? String(note.dropFirst(Self.throttleNotePrefix.count)) : note
+                for part in body.components(separatedBy: "; ") where !jobs[jobs.count - 1].parts.contains(part) {
+                    jobs[jobs.count - 1].parts.append(part)
+                }
+            }
+            for job in jobs {
+                let note = job.parts.isEmpty ? nil : Self.throttleNotePrefix + job.parts.joined(separator: "; ")
+                guard note != job.current else { continue }
+                try db.execute(sql: "UPDATE jobs SET pause_reason = ?, updated_at = ? WHERE id = ?",
+                               arguments: [note, QueueTime.millis(now), job.id])
+            }
+        }
+    }
+
+    /// How ThrottleCoordinator starts a note.
+    public static let throttleNotePrefix = "throttled: "
 }

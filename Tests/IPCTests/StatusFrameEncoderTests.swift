@@ -29,7 +29,10 @@ struct StatusFrameEncoderTests {
             counts: RecipientCounts(total: count(), pending: count(), sending: count(), sent: count(), deferred: count(),
                                     failed: count(), skipped: count(), cancelled: count()),
             duplicates: count(), createdAt: date(), sendAt: Bool.random(using: &generator) ? date() : nil,
-            startedAt: Bool.random(using: &generator) ? date() : nil, finishedAt: Bool.random(using: &generator) ? date() : nil)
+            startedAt: Bool.random(using: &generator) ? date() : nil, finishedAt: Bool.random(using: &generator) ? date() : nil,
+            accounts: Bool.random(using: &generator) ? (0..<Int.random(in: 0...3, using: &generator)).map { _ in text() } : nil,
+            accountPauses: Bool.random(using: &generator)
+                ? (0..<Int.random(in: 0...3, using: &generator)).map { _ in AccountPause(account: text(), reason: text()) } : nil)
     }
 
     @Test func writesWhatFoundationWrites() throws {

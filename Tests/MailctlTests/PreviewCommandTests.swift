@@ -90,7 +90,7 @@ struct PreviewCommandTests {
         let lines = output.standardError.split(separator: "\n").map(String.init)
         #expect(lines == [
             "\(path): acount: unknown field; did you mean \"account\"?",
-            "\(path): account: missing: the sending account's name from maild's configuration",
+            "\(path): account: missing: the sending account's name from maild's configuration (or \"accounts\": a list of them)",
             "\(path): from: \"news@\" is not a valid address: nothing after the '@'",
             "\(path): send_at: \"soon\" is not an RFC 3339 time; write it like \"2025-07-01T09:00:00+02:00\" (the offset is required)",
             "\(path): recipients[1].email: \"b@\" is not a valid address: nothing after the '@'",

@@ -47,8 +47,10 @@ struct AccountWorker: Sendable {
                 let settings = engine.settings.current
                 guard let configuration = settings.configuration.accounts[account] else { break }
                 guard index < configuration.concurrency else { break }
-                if let until = await engine.throttle.accountSuspendedUntil(account), until.timeIntervalSinceNow > 0.5 {
-                    // A cool-down or a used-up quota: claiming now would only hand the claims back.
+                let suspended = await engine.throttle.accountSuspendedUntil(account) != nil
+                if let until = await engine.throttle.accountWaitsUntil(account), until.timeIntervalSinceNow > (suspended ? 0.5 : 2) {
+                    // A cool-down, a used-up quota or rate window: claiming now would only hand
+                    // the claims back, and keep them from a job's other accounts meanwhile.
                     await drain(&slot, settings: settings, commits: &commits)
                     if let open = slot.connection { await open.quit() }
                     slot.connection = nil
@@ -361,6 +363,9 @@ struct AccountWorker: Sendable {
     private func release(_ ids: [Int64]) async {
         do {
             _ = try await engine.store.run { try $0.releaseClaims(ids) }
+            // Another worker (of this account, or of another account of the same job) may be
+            // idle waiting for work: these are claimable now.
+            engine.work.signal()
         } catch {
             logger.error("cannot give claimed recipients back to the queue; they are given back at the next start",
                          metadata: ["recipients": "\(ids.count)", "error": "\(error)"])
@@ -555,11 +560,24 @@ struct AccountWorker: Sendable {
     }
 
     private func pauseAccount(reason: String) async {
-        let jobs = (try? await engine.store.run { [account] in try $0.pauseJobs(account: account, reason: "account \(account): \(reason)") }) ?? []
-        if !jobs.isEmpty {
+        let result: AccountPauseResult
+        do {
+            result = try await engine.store.run { [account] in try $0.pauseAccount(account, reason: "account \(account): \(reason)") }
+        } catch {
+            logger.error("could not record the account's pause; its jobs stay as they are", metadata: ["error": "\(error)"])
+            return
+        }
+        for jobID in result.pausedJobs { engine.noteHalted(jobID: jobID) }
+        if !result.pausedJobs.isEmpty {
             logger.error("account refused by the relay; its jobs are paused until `mailctl resume`", metadata: [
-                "reason": "\(reason)", "jobs": "\(jobs.map(String.init).joined(separator: ","))",
+                "reason": "\(reason)", "jobs": "\(result.pausedJobs.map(String.init).joined(separator: ","))",
             ])
         }
+        for job in result.carriedOn {
+            logger.error("account refused by the relay; the job goes on through its other accounts until `mailctl resume`", metadata: [
+                "reason": "\(reason)", "job_id": "\(job.jobID)", "accounts": "\(job.accounts.joined(separator: ","))",
+            ])
+        }
+        if !result.carriedOn.isEmpty { engine.work.signal() }
     }
 }

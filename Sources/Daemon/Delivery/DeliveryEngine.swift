@@ -152,9 +152,11 @@ final class DeliveryEngine: Sendable {
             let accounts = settings.current.configuration.accounts.keys.sorted()
             let (states, notes) = await throttle.housekeeping(accounts: accounts, now: now)
             if !states.isEmpty || !notes.isEmpty {
+                let inForce = await throttle.notesInForce
                 try await store.run { store in
                     try store.saveThrottleStates(states, now: now)
                     for (account, note) in notes { try store.setThrottleNote(account: account, note: note, now: now) }
+                    if !notes.isEmpty { try store.setSharedThrottleNotes(inForce, now: now) }
                 }
             }
             if Int64(now.timeIntervalSince1970) - lastPrune.load(ordering: .relaxed) > 3600 {

@@ -86,6 +86,12 @@ actor ThrottleCoordinator {
         throttle.suspendedUntil(.account(account), now: now)
     }
 
+    /// When the account may send again by its own limits: a suspension, or a rate window used
+    /// up (its `per_day`, say); nil when it may send now.
+    func accountWaitsUntil(_ account: String, now: Date = Date()) -> Date? {
+        throttle.accountAvailableAt(account, now: now)
+    }
+
     /// A slot of the provider's `max_connections`: sessions carrying its messages at once.
     func acquireConnection(provider: String) -> Bool { throttle.acquireConnection(.provider(provider)) }
 
@@ -200,7 +206,7 @@ actor ThrottleCoordinator {
                 case .job: return false
                 }
             }
-            let note = relevant.isEmpty ? nil : "throttled: " + relevant.map(\.description).joined(separator: "; ")
+            let note = relevant.isEmpty ? nil : QueueStore.throttleNotePrefix + relevant.map(\.description).joined(separator: "; ")
             // A note in force is written every time (a no-op for jobs that have it) so jobs
             // that started since see it too; a cleared one once.
             if notes[account] != note || note != nil {
@@ -210,6 +216,9 @@ actor ThrottleCoordinator {
         }
         return (states, changed)
     }
+
+    /// The note in force of each account (only those with one).
+    var notesInForce: [String: String] { notes }
 
     /// Forgets finished jobs' scopes.
     func forget(jobIDs: [Int64]) {

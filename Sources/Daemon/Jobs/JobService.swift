@@ -95,9 +95,15 @@ public final class JobService: IPCRequestHandling {
             return .job(try await freshStatus(pause.jobID))
         case .resume(let reference):
             _ = try await authorizedStatus(reference.jobID, client)
-            try await store.run { try $0.resume(jobID: reference.jobID) }
+            let wasPaused = try await store.run { store in
+                let paused = try store.job(id: reference.jobID, includingSpec: false)?.state == .paused
+                try store.resume(jobID: reference.jobID)
+                return paused
+            }
             logger.info("job resumed", metadata: ["job_id": "\(reference.jobID)"])
-            jobResumed(reference.jobID)
+            // A job that ran on through its other accounts only gets its accounts back: its
+            // bounce breaker keeps what it has seen.
+            if wasPaused { jobResumed(reference.jobID) }
             wakeScheduler()
             return .job(try await freshStatus(reference.jobID))
         case .cancel(let reference):
@@ -184,9 +190,12 @@ public final class JobService: IPCRequestHandling {
             throw IPCFailure(.invalidCampaign, "campaign spec: \(error)")
         }
         let current = settings.current
-        guard current.configuration.accounts[spec.account] != nil else {
+        for account in spec.accounts where current.configuration.accounts[account] == nil {
             let known = current.configuration.accounts.keys.sorted().joined(separator: ", ")
-            throw IPCFailure(.invalidCampaign, "account \"\(spec.account)\" is not configured in \(current.configuration.path) (configured: \(known))")
+            throw IPCFailure(.invalidCampaign, "account \"\(account)\" is not configured in \(current.configuration.path) (configured: \(known))")
+        }
+        guard Set(spec.accounts).count == spec.accounts.count, spec.accounts.count <= 16 else {
+            throw IPCFailure(.invalidCampaign, "accounts: each account may be named once, and at most 16")
         }
         try SubmissionLimits.check(spec, limits: current.configuration.limits, configurationPath: current.configuration.path)
         do {
@@ -195,7 +204,8 @@ public final class JobService: IPCRequestHandling {
             throw IPCFailure(.invalidCampaign, "campaign cannot be rendered: \(error)")
         }
         let job = NewJob(idempotencyKey: begin.idempotencyKey, name: spec.name, account: spec.account, ownerUID: uid_t(client.peer.uid),
-                         ownerGID: gid_t(client.peer.gid), spec: begin.spec, sendAt: spec.sendAt)
+                         ownerGID: gid_t(client.peer.gid), spec: begin.spec, sendAt: spec.sendAt,
+                         additionalAccounts: spec.additionalAccounts ?? [])
         let start = try await store.run { try $0.beginSubmission(job) }
         switch start {
         case .started(let jobID):
@@ -310,7 +320,8 @@ public final class JobService: IPCRequestHandling {
             try $0.commitSubmission(jobID: commit.jobID)
         }
         openSubmissions.withLock { $0[client.connectionID]?[commit.jobID] = nil }
-        logger.info("job submitted", metadata: ["job_id": "\(record.id)", "account": "\(record.account)", "recipients": "\(record.recipientCount)", "uid": "\(client.peer.uid)"])
+        let accounts = (try? await store.read { try $0.accounts(ofJob: record.id) })?.map(\.name) ?? [record.account]
+        logger.info("job submitted", metadata: ["job_id": "\(record.id)", "accounts": "\(accounts.joined(separator: ","))", "recipients": "\(record.recipientCount)", "uid": "\(client.peer.uid)"])
         wakeScheduler()
         return .job(try await freshStatus(record.id))
     }

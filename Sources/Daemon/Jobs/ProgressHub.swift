@@ -111,16 +111,22 @@ actor ProgressHub {
 enum JobStatusMapping {
     static func status(jobID: Int64, in store: QueueStore) throws -> JobStatus? {
         guard let job = try store.job(id: jobID, includingSpec: false), let state = wireState(job.state) else { return nil }
-        return status(job, counts: try store.counts(jobID: jobID), state: state)
+        return status(job, counts: try store.counts(jobID: jobID), state: state, accounts: try store.accounts(ofJob: jobID))
     }
 
-    static func status(_ job: JobRecord, counts: Queue.RecipientCounts, state: JobStatus.State) -> JobStatus {
+    static func status(_ job: JobRecord, counts: Queue.RecipientCounts, state: JobStatus.State, accounts: [JobAccount] = []) -> JobStatus {
         let wireCounts = IPC.RecipientCounts(
             total: counts.total, pending: counts.pending, sending: counts.sending, sent: counts.sent, deferred: counts.deferred,
             failed: counts.failed, skipped: counts.skipped, cancelled: counts.cancelled)
+        // A finished job's account pauses no longer matter.
+        let pauses = job.state.isFinished ? [] : accounts.compactMap { account in
+            account.pausedBecause.map { AccountPause(account: account.name, reason: $0) }
+        }
         return JobStatus(jobID: job.id, name: job.name, account: job.account, ownerUID: UInt32(job.ownerUID), state: state,
                          pauseReason: job.pauseReason, counts: wireCounts, duplicates: job.duplicateCount, createdAt: job.createdAt,
-                         sendAt: job.sendAt, startedAt: job.startedAt, finishedAt: job.finishedAt)
+                         sendAt: job.sendAt, startedAt: job.startedAt, finishedAt: job.finishedAt,
+                         accounts: accounts.count > 1 ? accounts.map(\.name) : nil,
+                         accountPauses: pauses.isEmpty ? nil : pauses)
     }
 
     /// Staging jobs are uploads in progress: they do not exist for operators yet.

@@ -14,18 +14,21 @@ struct StatusReporter: Sendable {
 
     /// The line as of now; job states come from the store, the rate from the engine's counter.
     func line() async -> String {
-        let jobs = (try? await store.run { try $0.jobs(includeFinished: false) }) ?? []
-        return Self.summary(jobs: jobs, messagesPerMinute: rate.perMinute(totalSent: engine.activity.totalSent))
+        let (jobs, pausedAccounts) = (try? await store.run { store in
+            (try store.jobs(includeFinished: false), try store.pausedAccounts())
+        }) ?? ([], [:])
+        return Self.summary(jobs: jobs, pausedAccounts: pausedAccounts, messagesPerMinute: rate.perMinute(totalSent: engine.activity.totalSent))
     }
 
-    static func summary(jobs: [JobRecord], messagesPerMinute: Int) -> String {
+    /// - Parameter pausedAccounts: the accounts taken out of unfinished jobs, with those jobs.
+    static func summary(jobs: [JobRecord], pausedAccounts: [String: Set<Int64>], messagesPerMinute: Int) -> String {
         let running = jobs.filter { $0.state == .running }.count
         let paused = jobs.filter { $0.state == .paused }
-        // AccountWorker pauses every job of an account with "account NAME: why"; those count
-        // once per account, because one fix (a password, a quota) resumes them all.
-        let accountPaused = paused.filter { $0.pauseReason?.hasPrefix("account \($0.account):") == true }
-        let accounts = Set(accountPaused.map(\.account)).count
-        let otherPaused = paused.count - accountPaused.count
+        // An account refused by its relay is taken out of all its jobs; it counts once, because
+        // one fix (a password, a quota) serves them all, and so do the jobs it paused.
+        let pausedByAccount = pausedAccounts.values.reduce(into: Set<Int64>()) { $0.formUnion($1) }
+        let accounts = pausedAccounts.count
+        let otherPaused = paused.filter { !pausedByAccount.contains($0.id) }.count
         var parts = [counted(running, "job") + " running", "\(grouped(messagesPerMinute)) msg/min"]
         if otherPaused > 0 { parts.append(counted(otherPaused, "job") + " paused") }
         if accounts > 0 { parts.append(counted(accounts, "account") + " paused") }

@@ -90,6 +90,17 @@ public struct DeliveryThrottle: Sendable {
         return earliest
     }
 
+    /// When the account's own limits (its rate windows, its suspension) next let it send; nil
+    /// when they do now. Whatever the provider or the job: a worker that would only wait for
+    /// this does not claim, so the job's other accounts take those messages (failover).
+    public func accountAvailableAt(_ account: String, now: Date) -> Date? {
+        let scope = ThrottleScope.account(account)
+        var earliest = now
+        if let limiter = limiters[scope] { earliest = max(earliest, limiter.nextAllowed(now: now)) }
+        if let until = suspendedUntil(scope, now: now) { earliest = max(earliest, until) }
+        return earliest > now ? earliest : nil
+    }
+
     /// The scope that holds a message back longest at `now` (its rate window or its
     /// suspension), nil when it may go now. A sender tells by it whether only this provider's
     /// or job's messages must wait, or the whole account.

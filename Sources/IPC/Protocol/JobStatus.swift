@@ -18,9 +18,16 @@ public struct JobStatus: Codable, Sendable, Equatable {
     public var sendAt: Date?
     public var startedAt: Date?
     public var finishedAt: Date?
+    /// Every account the job sends through, in the campaign's order, when it names more than
+    /// one (failover; `account` is the first); nil for a job with one account.
+    public var accounts: [String]?
+    /// The accounts taken out of this job and why (credentials refused...), until `mailctl
+    /// resume`; nil when none. A job with other accounts left keeps running through them.
+    public var accountPauses: [AccountPause]?
 
     public init(jobID: Int64, name: String, account: String, ownerUID: UInt32, state: State, pauseReason: String?,
-                counts: RecipientCounts, duplicates: Int, createdAt: Date, sendAt: Date?, startedAt: Date?, finishedAt: Date?) {
+                counts: RecipientCounts, duplicates: Int, createdAt: Date, sendAt: Date?, startedAt: Date?, finishedAt: Date?,
+                accounts: [String]? = nil, accountPauses: [AccountPause]? = nil) {
         self.jobID = jobID
         self.name = name
         self.account = account
@@ -33,6 +40,8 @@ public struct JobStatus: Codable, Sendable, Equatable {
         self.sendAt = sendAt
         self.startedAt = startedAt
         self.finishedAt = finishedAt
+        self.accounts = accounts
+        self.accountPauses = accountPauses
     }
 
     /// Whether the job can still change by itself.
@@ -40,7 +49,18 @@ public struct JobStatus: Codable, Sendable, Equatable {
 
     enum CodingKeys: String, CodingKey {
         case jobID = "jobId", name, account, ownerUID = "ownerUid", state, pauseReason, counts, duplicates
-        case createdAt, sendAt, startedAt, finishedAt
+        case createdAt, sendAt, startedAt, finishedAt, accounts, accountPauses
+    }
+}
+
+/// An account a job no longer sends through, and why.
+public struct AccountPause: Codable, Sendable, Equatable {
+    public var account: String
+    public var reason: String
+
+    public init(account: String, reason: String) {
+        self.account = account
+        self.reason = reason
     }
 }
 

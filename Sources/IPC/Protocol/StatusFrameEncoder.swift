@@ -45,6 +45,25 @@ public enum StatusFrameEncoder {
     static func appendStatus(_ status: JobStatus, to output: inout [UInt8]) -> Bool {
         output.append(contentsOf: #"{"account":"#.utf8)
         JSONText.appendString(status.account, to: &output)
+        if let pauses = status.accountPauses {
+            output.append(contentsOf: #","account_pauses":["#.utf8)
+            for (index, pause) in pauses.enumerated() {
+                output.append(contentsOf: (index == 0 ? #"{"account":"# : #",{"account":"#).utf8)
+                JSONText.appendString(pause.account, to: &output)
+                output.append(contentsOf: #","reason":"#.utf8)
+                JSONText.appendString(pause.reason, to: &output)
+                output.append(UInt8(ascii: "}"))
+            }
+            output.append(UInt8(ascii: "]"))
+        }
+        if let accounts = status.accounts {
+            output.append(contentsOf: #","accounts":["#.utf8)
+            for (index, account) in accounts.enumerated() {
+                if index > 0 { output.append(UInt8(ascii: ",")) }
+                JSONText.appendString(account, to: &output)
+            }
+            output.append(UInt8(ascii: "]"))
+        }
         let counts = status.counts
         output.append(contentsOf: #","counts":{"cancelled":"#.utf8)
         appendInteger(counts.cancelled, to: &output)

@@ -27,7 +27,7 @@ public struct CampaignLoader: Sendable {
         self.limits = limits
     }
 
-    static let topLevelFields = ["name", "account", "from", "reply_to", "subject", "text", "text_file", "html", "html_file",
+    static let topLevelFields = ["name", "account", "accounts", "from", "reply_to", "subject", "text", "text_file", "html", "html_file",
                                  "attachments", "headers", "recipients", "recipients_file", "send_at", "rate_limits", "unsubscribe"]
     static let rateLimitFields = ["per_second", "per_minute", "per_hour", "per_day"]
     /// Built-ins a CSV column or inline variable may not redefine (email and name are the
@@ -183,7 +183,7 @@ private struct Loading {
         checkUnknown(object, known: CampaignLoader.topLevelFields, prefix: "")
 
         let name = requiredString(object, "name", what: "a campaign name (shown in logs and mailctl status)") ?? ""
-        let account = requiredString(object, "account", what: "the sending account's name from maild's configuration") ?? ""
+        let accounts = accounts(object)
         let from = mailbox(object["from"], place: "from", required: true)
         let replyTo = mailbox(object["reply_to"], place: "reply_to", required: false)
         let subject = requiredString(object, "subject", what: "a subject") ?? ""
@@ -205,9 +205,10 @@ private struct Loading {
         let rateLimits = rateLimits(object["rate_limits"])
         let unsubscribe = unsubscribe(object["unsubscribe"])
 
-        let spec = CampaignSpec(name: name, account: account, from: from ?? CampaignMailbox(address: ""), replyTo: replyTo, subject: subject,
+        let spec = CampaignSpec(name: name, account: accounts.first ?? "", from: from ?? CampaignMailbox(address: ""), replyTo: replyTo, subject: subject,
                                 text: text?.source, html: html?.source, attachments: attachments, headers: headers, sendAt: sendAt,
-                                rateLimits: rateLimits, unsubscribe: unsubscribe)
+                                rateLimits: rateLimits, unsubscribe: unsubscribe,
+                                additionalAccounts: accounts.count > 1 ? Array(accounts.dropFirst()) : nil)
 
         // Recipients and the variables they define.
         var recipients = RecipientTally()
@@ -240,6 +241,43 @@ private struct Loading {
     }
 
     // MARK: fields
+
+    /// `account` (one name) or `accounts` (a list of names that share the campaign: failover).
+    mutating func accounts(_ object: [String: Any]) -> [String] {
+        switch (object["account"], object["accounts"]) {
+        case (nil, nil):
+            add("account", "missing: the sending account's name from maild's configuration (or \"accounts\": a list of them)")
+            return []
+        case (.some, .some):
+            add("accounts", "set either account (one name) or accounts (a list), not both")
+            return []
+        case (.some, nil):
+            return requiredString(object, "account", what: "").map { [$0] } ?? []
+        case (nil, .some(let value)):
+            guard let list = value as? [Any], !list.isEmpty else {
+                add("accounts", "must be a non-empty list of account names, e.g. [\"gmail-main\", \"ses\"]")
+                return []
+            }
+            var names: [String] = []
+            for (index, item) in list.enumerated() {
+                guard let name = item as? String, !name.trimmingWhitespace.isEmpty else {
+                    add("accounts[\(index)]", "must be a non-empty string (an account's name from maild's configuration)")
+                    continue
+                }
+                if names.contains(name) {
+                    add("accounts[\(index)]", "\"\(name)\" is listed twice")
+                    continue
+                }
+                names.append(name)
+            }
+            if names.count > Self.maximumAccounts {
+                add("accounts", "\(names.count) accounts; at most \(Self.maximumAccounts)")
+            }
+            return names
+        }
+    }
+
+    static let maximumAccounts = 16
 
     mutating func checkUnknown(_ object: [String: Any], known: [String], prefix: String) {
         for key in object.keys.sorted() where !known.contains(key) {

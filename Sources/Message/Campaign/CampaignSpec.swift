@@ -5,9 +5,15 @@ import Foundation
 /// the operator's files. Recipients travel separately (see `LoadedCampaign`), because a list can
 /// have a million lines.
 public struct CampaignSpec: Codable, Sendable, Equatable {
+    /// Every account the campaign sends through, `account` first.
+    public var accounts: [String] { [account] + (additionalAccounts ?? []) }
+
     public var name: String
     /// The sending account's name in maild's configuration; never a password.
     public var account: String
+    /// Further accounts that share the sending with `account` (failover: when one is paused or
+    /// at its quota, the others take its share), in the campaign's order; nil for one account.
+    public var additionalAccounts: [String]?
     public var from: CampaignMailbox
     public var replyTo: CampaignMailbox?
     /// Mustache template, rendered unescaped, then RFC 2047-encoded.
@@ -24,9 +30,11 @@ public struct CampaignSpec: Codable, Sendable, Equatable {
 
     public init(name: String, account: String, from: CampaignMailbox, replyTo: CampaignMailbox? = nil, subject: String,
                 text: String? = nil, html: String? = nil, attachments: [CampaignAttachment] = [], headers: [CampaignHeader] = [],
-                sendAt: Date? = nil, rateLimits: CampaignRateLimits? = nil, unsubscribe: CampaignUnsubscribe? = nil) {
+                sendAt: Date? = nil, rateLimits: CampaignRateLimits? = nil, unsubscribe: CampaignUnsubscribe? = nil,
+                additionalAccounts: [String]? = nil) {
         self.name = name
         self.account = account
+        self.additionalAccounts = additionalAccounts
         self.from = from
         self.replyTo = replyTo
         self.subject = subject

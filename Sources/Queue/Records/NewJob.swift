@@ -7,6 +7,8 @@ public struct NewJob: Hashable, Sendable {
     public var idempotencyKey: String?
     public var name: String
     public var account: String
+    /// Further accounts that share the job with `account` (failover), in the campaign's order.
+    public var additionalAccounts: [String]
     public var ownerUID: uid_t
     public var ownerGID: gid_t
     /// The campaign spec (JSON) as bytes; stored and returned, never interpreted here.
@@ -15,10 +17,11 @@ public struct NewJob: Hashable, Sendable {
     public var sendAt: Date?
 
     public init(idempotencyKey: String? = nil, name: String, account: String, ownerUID: uid_t, ownerGID: gid_t,
-                spec: Data, sendAt: Date? = nil) {
+                spec: Data, sendAt: Date? = nil, additionalAccounts: [String] = []) {
         self.idempotencyKey = idempotencyKey
         self.name = name
         self.account = account
+        self.additionalAccounts = additionalAccounts
         self.ownerUID = ownerUID
         self.ownerGID = ownerGID
         self.spec = spec

@@ -7,10 +7,19 @@ enum JobStatusText {
         var lines: [String] = []
         var state = job.state.rawValue
         if let reason = job.pauseReason, job.state == .paused { state += " (\(reason))" }
-        lines.append("job \(job.jobID) \"\(job.name)\" on account \(job.account): \(state)")
+        let accounts = job.accounts ?? [job.account]
+        lines.append("job \(job.jobID) \"\(job.name)\" on account\(accounts.count == 1 ? "" : "s") \(accounts.joined(separator: ", ")): \(state)")
         // For a running job maild puts the throttle in force (a cool-down, a quota pause, a
         // halved rate) where a paused job has its reason.
         if let note = job.pauseReason, job.state == .running { lines.append("  \(note)") }
+        let pauses = job.accountPauses ?? []
+        for pause in pauses where !(job.state == .paused && job.pauseReason == pause.reason) {
+            lines.append("  account \(pause.account) taken out of this job: \(pause.reason)")
+        }
+        let sending = accounts.filter { name in !pauses.contains { $0.account == name } }
+        if !pauses.isEmpty, !sending.isEmpty, job.state != .paused {
+            lines.append("  sending through \(sending.joined(separator: ", ")); after the fix: mailctl resume \(job.jobID)")
+        }
         let c = job.counts
         lines.append("  recipients \(c.total): sent \(c.sent), deferred \(c.deferred), failed \(c.failed), skipped \(c.skipped), cancelled \(c.cancelled), pending \(c.pending), sending \(c.sending)")
         if job.duplicates > 0 { lines.append("  duplicates collapsed at submit: \(job.duplicates)") }
@@ -31,7 +40,7 @@ enum JobStatusText {
         let header = ["JOB", "STATE", "ACCOUNT", "TOTAL", "SENT", "FAILED", "LEFT", "NAME"]
         let rows = jobs.map { job -> [String] in
             let c = job.counts
-            return [String(job.jobID), job.state.rawValue, job.account, String(c.total), String(c.sent), String(c.failed), String(c.remaining), job.name]
+            return [String(job.jobID), job.state.rawValue, (job.accounts ?? [job.account]).joined(separator: ","), String(c.total), String(c.sent), String(c.failed), String(c.remaining), job.name]
         }
         let all = [header] + rows
         let widths = (0..<header.count).map { column in all.map { $0[column].count }.max() ?? 0 }

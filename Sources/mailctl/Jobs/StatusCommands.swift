@@ -48,7 +48,7 @@ struct PauseCommand: AsyncParsableCommand {
 }
 
 struct ResumeCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "resume", abstract: "Resume a paused job (also after an account problem is fixed).")
+    static let configuration = CommandConfiguration(commandName: "resume", abstract: "Resume a paused job (also after an account problem is fixed), or put refused accounts back into a job running on its others.")
 
     @OptionGroup var daemon: DaemonOptions
     @Argument(help: "Job id.") var job: Int64

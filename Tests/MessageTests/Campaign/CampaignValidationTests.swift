@@ -17,7 +17,16 @@ struct CampaignValidationTests {
         Case(label: "unknown field with suggestion", fields: ["acount": "\"demo\""],
              expected: ["campaign.json: acount: unknown field; did you mean \"account\"?"]),
         Case(label: "missing account", fields: ["account": nil],
-             expected: ["campaign.json: account: missing: the sending account's name from maild's configuration"]),
+             expected: ["campaign.json: account: missing: the sending account's name from maild's configuration (or \"accounts\": a list of them)"]),
+        Case(label: "account and accounts", fields: ["accounts": "[\"demo\", \"ses\"]"],
+             expected: ["campaign.json: accounts: set either account (one name) or accounts (a list), not both"]),
+        Case(label: "accounts not a list", fields: ["account": nil, "accounts": "\"demo\""],
+             expected: ["campaign.json: accounts: must be a non-empty list of account names, e.g. [\"gmail-main\", \"ses\"]"]),
+        Case(label: "accounts empty", fields: ["account": nil, "accounts": "[]"],
+             expected: ["campaign.json: accounts: must be a non-empty list of account names, e.g. [\"gmail-main\", \"ses\"]"]),
+        Case(label: "accounts with a blank and a repeat", fields: ["account": nil, "accounts": "[\"demo\", 3, \"ses\", \"demo\"]"],
+             expected: ["campaign.json: accounts[1]: must be a non-empty string (an account's name from maild's configuration)",
+                        "campaign.json: accounts[3]: \"demo\" is listed twice"]),
         Case(label: "missing from, subject and body", fields: ["from": nil, "subject": nil, "text": nil],
              expected: ["campaign.json: from: missing: the sender, as \"Name <address>\" or {\"name\": ..., \"address\": ...}",
                         "campaign.json: subject: missing: a subject",
@@ -136,6 +145,25 @@ struct CampaignValidationTests {
         // The spec survives the IPC trip.
         let decoded = try JSONDecoder().decode(CampaignSpec.self, from: JSONEncoder().encode(loaded.spec))
         #expect(decoded == loaded.spec)
+    }
+
+    /// `accounts` lists the accounts that share the campaign; the first is `account`, and a spec
+    /// stored before the field existed still decodes.
+    @Test func accountsListTheAccountsThatShareTheCampaign() throws {
+        var fields = CampaignFixture.validFields
+        fields["account"] = nil
+        fields["accounts"] = "[\"gmail-main\", \"ses\", \"mailgun\"]"
+        let fixture = try CampaignFixture(files: ["campaign.json": CampaignFixture.json(fields), "list.csv": CampaignFixture.validCSV])
+        defer { fixture.remove() }
+        let spec = try CampaignLoader().load(path: fixture.campaignPath).spec
+        #expect(spec.account == "gmail-main")
+        #expect(spec.additionalAccounts == ["ses", "mailgun"])
+        #expect(spec.accounts == ["gmail-main", "ses", "mailgun"])
+        #expect(try JSONDecoder().decode(CampaignSpec.self, from: JSONEncoder().encode(spec)) == spec)
+        var old = try JSONSerialization.jsonObject(with: JSONEncoder().encode(spec)) as? [String: Any] ?? [:]
+        old["additionalAccounts"] = nil
+        let decoded = try JSONDecoder().decode(CampaignSpec.self, from: JSONSerialization.data(withJSONObject: old))
+        #expect(decoded.accounts == ["gmail-main"])
     }
 
     /// mailctl submit checks the rows of a large list while it uploads them (the loader reads only

@@ -190,4 +190,28 @@ struct FailoverTests {
         #expect(first.count == 3, "per_day = 3, sent \(first.count)")
         #expect(Set(first + second).count == 40 && first.count + second.count == 40)
     }
+
+    /// The relay of the first account refuses the campaign's sender at MAIL (SendGrid's "does
+    /// not match a verified Sender Identity", class account): the account is taken out at the
+    /// first message, and that message and the rest go through the backup without an attempt
+    /// spent on the refusal.
+    @Test func anAccountRefusedAtMailHandsItsShareToTheOther() async throws {
+        let script = ServerScript([
+            ScriptRule(on: .mail, action: .reply(550, "5.7.1 The from address does not match a verified Sender Identity.")),
+        ])
+        let harness = try await DaemonHarness(relay: SMTPServerConfiguration(script: script), concurrency: 1)
+        defer { Task { await harness.stop() } }
+        let backup = try await Self.addBackup(to: harness, settings: "rate = 10/s")
+        defer { Task { try? await backup.stop() } }
+        try await harness.startDaemon()
+        let job = try await harness.submitJob(try Self.campaign(harness, count: 20, name: "identity"))
+        let done = try await harness.waitForPolicyJob(job, states: ["completed", "paused"])
+        #expect(done["state"] as? String == "completed", "\(done)")
+        #expect(counts(done)["sent"] == 20)
+        #expect(harness.relay.messages.isEmpty)
+        #expect(Set(backup.messages.flatMap(\.recipients)).count == 20 && backup.messages.count == 20)
+        let attempts = try await harness.reportRows(job).compactMap { $0["attempts"] as? Int }
+        #expect(attempts.count == 20 && attempts.allSatisfy { $0 == 1 }, "\(attempts)")
+        #expect(harness.daemonLog.contains("the job goes on through its other accounts"))
+    }
 }

@@ -70,11 +70,33 @@ extension QueueStore {
             """, arguments: [jobID]).map { JobAccount(name: $0["account"], pausedBecause: $0["paused_reason"]) }
     }
 
+    /// The job's bounce breaker starts afresh from here (the daemon resets its own at resume).
     private func resumeRow(_ db: Database, _ job: JobRecord, now: Date) throws {
         let state: JobState =
             if let sendAt = job.sendAt, sendAt > now { .scheduled } else if job.startedAt != nil { .running } else { .queued }
-        try db.execute(sql: "UPDATE jobs SET state = ?, pause_reason = NULL, updated_at = ? WHERE id = ?",
-                       arguments: [state.rawValue, QueueTime.millis(now), job.id])
+        try db.execute(sql: "UPDATE jobs SET state = ?, pause_reason = NULL, breaker_since = ?, updated_at = ? WHERE id = ?",
+                       arguments: [state.rawValue, QueueTime.millis(now), QueueTime.millis(now), job.id])
+    }
+
+    /// A job's final outcomes (success, bounce, reject) since its breaker last started afresh,
+    /// in the order they happened, to rebuild the breaker after a restart: all of them when
+    /// there are at most `first + last`, else the first `first` and the last `last`.
+    public func breakerOutcomes(jobID: Int64, first: Int, last: Int) throws -> BreakerHistory {
+        try read("reading the outcomes of job \(jobID)") { db in
+            let since = try Int64.fetchOne(db, sql: "SELECT breaker_since FROM jobs WHERE id = ?", arguments: [jobID]) ?? 0
+            let from = """
+                FROM attempts WHERE recipient_id IN (SELECT id FROM recipients WHERE job_id = ?)
+                  AND class IN ('success', 'bounce', 'reject') AND at >= ?
+                """
+            let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) " + from, arguments: [jobID, since]) ?? 0
+            func classes(_ order: String, _ limit: Int) throws -> [String] {
+                try String.fetchAll(db, sql: "SELECT class " + from + " ORDER BY " + order + " LIMIT ?", arguments: [jobID, since, limit])
+            }
+            if total <= first + last {
+                return BreakerHistory(total: total, first: try classes("at, id", total), last: [])
+            }
+            return BreakerHistory(total: total, first: try classes("at, id", first), last: try classes("at DESC, id DESC", last).reversed())
+        }
     }
 
     /// Cancels a job: pending and deferred recipients become cancelled; those being sent finish

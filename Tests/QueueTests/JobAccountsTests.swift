@@ -1,3 +1,4 @@
+import Delivery
 import Foundation
 import Queue
 import Testing
@@ -130,5 +131,30 @@ import Testing
         try store.pauseAccount("acct", reason: "refused", now: now)
         #expect(try store.job(id: 9)?.state == .paused)
         #expect(try store.pausedAccounts() == ["acct": [9, 10]])
+    }
+
+    /// What maild reads to rebuild a job's bounce breaker: final outcomes only, in order, since
+    /// the last resume of a paused job; the two ends of a long history.
+    @Test func breakerOutcomesSinceTheLastResume() throws {
+        let queue = try TemporaryQueue()
+        defer { queue.remove() }
+        let store = try queue.open()
+        let jobID = try runningJob(store, (1...8).map { "r\($0)@x.example" }, accounts: ["gmail-main"])
+        let claimed = try store.claimDueRecipients(account: "gmail-main", now: now, limit: 8)
+        let classes: [(ReplyClass, DeliveryOutcome.Transition)] = [
+            (.success, .sent), (.bounce, .suppressAndFail), (.transient, .deferred(until: now.addingTimeInterval(600))),
+            (.reject, .failed), (.success, .sent), (.throttle, .requeued), (.success, .sent), (.bounce, .suppressAndFail),
+        ]
+        for (index, (recipient, (replyClass, transition))) in zip(claimed, classes).enumerated() {
+            try store.record([QueueFixtures.outcome(recipient, transition, at: now.addingTimeInterval(Double(index)), replyClass: replyClass)])
+        }
+        let all = try store.breakerOutcomes(jobID: jobID, first: 10, last: 10)
+        #expect(all == BreakerHistory(total: 6, first: ["success", "bounce", "reject", "success", "success", "bounce"], last: []))
+        let ends = try store.breakerOutcomes(jobID: jobID, first: 2, last: 3)
+        #expect(ends == BreakerHistory(total: 6, first: ["success", "bounce"], last: ["success", "success", "bounce"]))
+
+        try store.pause(jobID: jobID, reason: "circuit breaker: too many bounces", now: now.addingTimeInterval(4.5))
+        try store.resume(jobID: jobID, now: now.addingTimeInterval(4.5))
+        #expect(try store.breakerOutcomes(jobID: jobID, first: 10, last: 10) == BreakerHistory(total: 2, first: ["success", "bounce"], last: []))
     }
 }

@@ -499,6 +499,9 @@ struct AccountWorker: Sendable {
             "smtp_code": "\(reply.map { String($0.code) } ?? "")", "smtp_enhanced": "\(reply?.enhancedCode?.description ?? "")",
             "attempt": "\(recipient.attempts + 1)", "class": "\(classification.replyClass)", "rule": "\(classification.rule)", "stage": "\(stage.rawValue)",
         ])
+        if [.success, .bounce, .reject].contains(classification.replyClass) {
+            await engine.breakers.prepare(jobID: recipient.jobID, settings: settings, store: engine.store, logger: logger)
+        }
         if classification.replyClass != .throttle, classification.replyClass != .account,
            let tripped = engine.breakers.record(classification.replyClass, jobID: recipient.jobID, settings: settings) {
             let jobID = recipient.jobID

@@ -186,6 +186,26 @@ final class BreakerBoard: Sendable {
         }
     }
 
+    /// Rebuilds a job's breaker from the outcomes stored since it last started afresh, the first
+    /// time this daemon judges the job: a restart does not give a bad list a fresh start (and
+    /// trips at once a breaker maild stopped before it could act on). Call before `record`.
+    func prepare(jobID: Int64, settings: RuntimeSettings, store: StoreAccess, logger: Logger) async {
+        guard breakers.withLock({ $0[jobID] == nil }), let template = Self.makeBreaker(settings) else { return }
+        let history: BreakerHistory
+        do {
+            history = try await store.run { try $0.breakerOutcomes(jobID: jobID, first: template.minimumOutcomes, last: template.window) }
+        } catch {
+            logger.error("cannot read the job's outcomes; its bounce breaker starts afresh", metadata: ["job_id": "\(jobID)", "error": "\(error)"])
+            return
+        }
+        let classes = { (names: [String]) in names.compactMap(ReplyClass.init(rawValue:)) }
+        let restored = (try? BounceCircuitBreaker(threshold: template.threshold, minimumOutcomes: template.minimumOutcomes, window: template.window,
+                                                  first: classes(history.first), last: classes(history.last), total: history.total)) ?? template
+        breakers.withLock { board in
+            if board[jobID] == nil { board[jobID] = (restored, false) }
+        }
+    }
+
     /// nil only for settings the configuration check already refused.
     static func makeBreaker(_ settings: RuntimeSettings) -> BounceCircuitBreaker? {
         let delivery = settings.configuration.delivery

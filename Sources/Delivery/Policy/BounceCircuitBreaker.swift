@@ -52,6 +52,24 @@ public struct BounceCircuitBreaker: Sendable, Equatable {
         for outcome in outcomes { record(outcome) }
     }
 
+    /// Restores a long job's breaker (after a restart) from the first `minimumOutcomes` outcomes,
+    /// judged as they were, the last `window` (the sliding window now) and how many there were
+    /// in all, without reading the whole history. Trips if those outcomes call for it: maild
+    /// may have stopped between an outcome and the pause it should have caused.
+    public init(threshold: Double = DeliveryDefaults.breakerThreshold, minimumOutcomes: Int = DeliveryDefaults.breakerMinimumOutcomes,
+                window: Int = DeliveryDefaults.breakerWindow, first: [ReplyClass], last: [ReplyClass], total: Int) throws {
+        try self.init(threshold: threshold, minimumOutcomes: minimumOutcomes, window: window, replaying: first)
+        guard !last.isEmpty else { return }
+        recent = last.suffix(window).map { $0 == .bounce || $0 == .reject }
+        recentNext = 0
+        failuresInRecent = recent.filter { $0 }.count
+        outcomeCount = max(outcomeCount, total)
+        if trip == nil, outcomeCount > minimumOutcomes, exceeds(failuresInRecent, of: recent.count) {
+            trip = Trip(failures: failuresInRecent, outcomes: recent.count, firstOutcomes: false,
+                        reason: "\(failuresInRecent) of the last \(recent.count) outcomes were bounces or rejects (threshold \(thresholdText))")
+        }
+    }
+
     /// Feeds one outcome; returns the trip when the breaker is (or already was) tripped.
     @discardableResult
     public mutating func record(_ replyClass: ReplyClass) -> Trip? {

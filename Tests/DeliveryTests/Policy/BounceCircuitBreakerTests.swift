@@ -56,6 +56,50 @@ struct BounceCircuitBreakerTests {
         #expect(live.trip?.reason.hasSuffix("(threshold 12.5%)") == true)
     }
 
+    /// A breaker restored from the first outcomes, the last window and the count (what maild
+    /// reads after a restart) answers every following outcome as the one that saw them all,
+    /// for any history that had not tripped it.
+    @Test func restoringFromTheEndsAnswersLikeTheFullHistory() throws {
+        var generator = SeededGenerator(seed: 0x5eed_b4ea)
+        let classes: [ReplyClass] = [.success, .success, .success, .success, .bounce, .reject, .transient]
+        var compared = 0
+        var fromTheEnds = 0
+        for _ in 0..<400 {
+            let minimum = Int.random(in: 1...12, using: &generator)
+            let window = Int.random(in: 1...15, using: &generator)
+            let history = (0..<Int.random(in: 0...80, using: &generator)).map { _ in classes.randomElement(using: &generator) ?? .success }
+            var live = try BounceCircuitBreaker(threshold: 0.5, minimumOutcomes: minimum, window: window)
+            for outcome in history { live.record(outcome) }
+            guard live.trip == nil else { continue }
+            let finals = history.filter { $0 != .transient }
+            let restored: BounceCircuitBreaker
+            if finals.count > minimum + window { fromTheEnds += 1 }
+            if finals.count <= minimum + window {
+                restored = try BounceCircuitBreaker(threshold: 0.5, minimumOutcomes: minimum, window: window, first: finals, last: [], total: finals.count)
+            } else {
+                restored = try BounceCircuitBreaker(threshold: 0.5, minimumOutcomes: minimum, window: window, first: Array(finals.prefix(minimum)),
+                                                    last: Array(finals.suffix(window)), total: finals.count)
+            }
+            var copy = restored
+            #expect(copy.trip == nil)
+            for _ in 0..<40 {
+                let next = classes.randomElement(using: &generator) ?? .bounce
+                #expect(copy.record(next) == live.record(next), "history \(history), minimum \(minimum), window \(window)")
+            }
+            compared += 1
+        }
+        #expect(compared > 100 && fromTheEnds > 50, "compared \(compared), \(fromTheEnds) from the ends")
+    }
+
+    /// Restored with a bad last window (maild stopped before pausing the job): tripped at once.
+    @Test func restoringABadWindowTrips() throws {
+        let breaker = try BounceCircuitBreaker(threshold: 0.2, minimumOutcomes: 10, window: 10,
+                                               first: Array(repeating: .success, count: 10),
+                                               last: Array(repeating: .bounce, count: 3) + Array(repeating: .success, count: 7), total: 5_000)
+        #expect(breaker.trip?.reason == "3 of the last 10 outcomes were bounces or rejects (threshold 20%)")
+        #expect(breaker.outcomeCount == 5_000)
+    }
+
     @Test(arguments: [(1.0, 10, 10), (-0.1, 10, 10), (0.2, 0, 10), (0.2, 10, 0)])
     func invalidSettingsAreRefused(threshold: Double, minimum: Int, window: Int) {
         #expect(throws: DeliveryPolicyError.self) { try BounceCircuitBreaker(threshold: threshold, minimumOutcomes: minimum, window: window) }

@@ -79,6 +79,7 @@ extension QueueStore {
                 if outcome.countsTowardLimits {
                     try logSend.execute(arguments: [outcome.account, outcome.provider, at])
                 }
+                if let entry = outcome.sendLog { try Self.logSend(entry, db) }
             }
         }
     }

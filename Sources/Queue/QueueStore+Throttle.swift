@@ -12,12 +12,16 @@ extension QueueStore {
         /// nil for sends outside a job (test messages).
         public var jobID: Int64?
         public var at: Date
+        /// Identifies the send, so that writing it twice (with its outcome and from the
+        /// throttles' buffer) logs it once; nil: no such guard.
+        public var sendID: Int64?
 
-        public init(account: String, provider: String, jobID: Int64? = nil, at: Date) {
+        public init(account: String, provider: String, jobID: Int64? = nil, at: Date, sendID: Int64? = nil) {
             self.account = account
             self.provider = provider
             self.jobID = jobID
             self.at = at
+            self.sendID = sendID
         }
     }
 
@@ -54,9 +58,14 @@ extension QueueStore {
     public func recordSends(_ entries: [SendLogEntry]) throws {
         guard !entries.isEmpty else { return }
         try write("writing the send log") { db in
-            let insert = try db.cachedStatement(sql: "INSERT INTO send_log (account, provider, job_id, at) VALUES (?, ?, ?, ?)")
-            for entry in entries { try insert.execute(arguments: [entry.account, entry.provider, entry.jobID, QueueTime.millis(entry.at)]) }
+            for entry in entries { try Self.logSend(entry, db) }
         }
+    }
+
+    /// One send-log row; a send already logged under its `sendID` is left as it is.
+    static func logSend(_ entry: SendLogEntry, _ db: Database) throws {
+        let insert = try db.cachedStatement(sql: "INSERT OR IGNORE INTO send_log (account, provider, job_id, at, send_id) VALUES (?, ?, ?, ?, ?)")
+        try insert.execute(arguments: [entry.account, entry.provider, entry.jobID, QueueTime.millis(entry.at), entry.sendID])
     }
 
     /// Deletes send-log rows older than `olderThan` (no window is longer than a day or so).

@@ -122,3 +122,36 @@ import Testing
         #expect(try store.throttleStates().count == 1)
     }
 }
+
+/// A send is written with its outcome, in the same transaction, and again from the throttles'
+/// buffer; the log holds it once.
+@Suite struct SendLogWithOutcomeTests {
+    let now = Date(timeIntervalSince1970: 1_800_000_000)
+
+    @Test func aSendCommittedWithItsOutcomeIsLoggedOnceWhoeverWritesItFirst() throws {
+        let queue = try TemporaryQueue()
+        defer { queue.remove() }
+        let store = try queue.open()
+        let jobID = try QueueFixtures.submit(store, ["a@x.example", "b@x.example"], now: now)
+        try store.startDueJobs(now: now)
+        let claimed = try store.claimDueRecipients(account: "gmail-main", now: now, limit: 2)
+        let first = QueueStore.SendLogEntry(account: "gmail-main", provider: "gmail", jobID: jobID, at: now, sendID: 41)
+        let second = QueueStore.SendLogEntry(account: "gmail-main", provider: "gmail", jobID: jobID, at: now.addingTimeInterval(1), sendID: 42)
+        var sent = DeliveryOutcome(recipientID: claimed[0].id, jobID: jobID, account: "gmail-main", provider: "gmail",
+                                   attempt: QueueFixtures.outcome(claimed[0], .sent).attempt, transition: .sent, countsTowardLimits: false)
+        sent.sendLog = first
+        // The buffer wrote the second send before its outcome came, the first one after.
+        try store.recordSends([second])
+        var bounced = DeliveryOutcome(recipientID: claimed[1].id, jobID: jobID, account: "gmail-main", provider: "gmail",
+                                      attempt: QueueFixtures.outcome(claimed[1], .failed).attempt, transition: .failed, countsTowardLimits: false)
+        bounced.sendLog = second
+        try store.record([sent, bounced])
+        #expect(try store.sendTimes(account: "gmail-main", since: now.addingTimeInterval(-1)) == [now, now.addingTimeInterval(1)])
+        try store.recordSends([first, second])
+        #expect(try store.sendTimes(jobID: jobID, since: now.addingTimeInterval(-1)) == [now, now.addingTimeInterval(1)])
+        // Rows without an identity (before migration 0010, test messages) are never merged.
+        try store.recordSends([QueueStore.SendLogEntry(account: "gmail-main", provider: "gmail", at: now),
+                               QueueStore.SendLogEntry(account: "gmail-main", provider: "gmail", at: now)])
+        #expect(try store.sendTimes(provider: "gmail", since: now.addingTimeInterval(-1)).count == 4)
+    }
+}

@@ -165,7 +165,7 @@ struct AccountWorker: Sendable {
                         try? await Task.sleep(for: .milliseconds(Int(max(delay, 0.001) * 1000)))
                         continue
                     }
-                    let completeReservation: @Sendable () async -> Void = { [engine, account, reservedAt] in
+                    let completeReservation: @Sendable () async -> QueueStore.SendLogEntry = { [engine, account, reservedAt] in
                         await engine.throttle.complete(account: account, provider: provider, job: recipient.jobID, reservedAt: reservedAt)
                     }
                     remaining = remaining.dropFirst()
@@ -176,7 +176,7 @@ struct AccountWorker: Sendable {
                         do throws(SMTPError) {
                             slot.connection = try await connect(configuration, settings: settings)
                         } catch {
-                            await completeReservation()
+                            _ = await completeReservation()
                             await connectionFailed(error, recipients: [recipient] + remaining, provider: provider, settings: settings, commits: &commits)
                             remaining = []
                             // The relay refused a session: give it a moment before the next claim.
@@ -185,12 +185,12 @@ struct AccountWorker: Sendable {
                         }
                     }
                     guard let session = slot.connection else {
-                        await completeReservation()
+                        _ = await completeReservation()
                         continue
                     }
                     switch await prepare(recipient, provider: provider, settings: settings, decoder: variablesDecoder) {
                     case .failed(let delivered):
-                        await completeReservation()
+                        _ = await completeReservation()
                         await commit(delivered, slot: &slot, commits: &commits)
                     case .message(let message, let started, let firstAttemptAt):
                         let outgoing = OutgoingMessage(sender: message.envelopeSender, recipients: [message.envelopeRecipient], data: message.bytes)
@@ -240,7 +240,8 @@ struct AccountWorker: Sendable {
         let session: SMTPConnection
         let started: Date
         let firstAttemptAt: Date
-        let completeReservation: @Sendable () async -> Void
+        /// Counts the send as done in the throttles; the entry goes into the send log with the outcome.
+        let completeReservation: @Sendable () async -> QueueStore.SendLogEntry
         let sending: Task<Result<TransactionResult, SMTPError>, Never>
     }
 
@@ -270,15 +271,17 @@ struct AccountWorker: Sendable {
             // just before, oldest first), so a relay that keeps dropping fresh sessions cannot
             // make a message go round without attempts. Its throttle reservation stays spent,
             // which errs on the slow side.
-            await item.completeReservation()
+            _ = await item.completeReservation()
             remaining.insert(item.recipient, at: remaining.startIndex)
             logger.debug("message queued behind a session that ended; sent again on the next one",
                          metadata: ["job_id": "\(item.recipient.jobID)", "recipient": "\(item.recipient.address)"])
             return true
         }
-        let delivered = await conclude(item.recipient, provider: item.provider, settings: settings, started: item.started,
+        var delivered = await conclude(item.recipient, provider: item.provider, settings: settings, started: item.started,
                                        firstAttemptAt: item.firstAttemptAt, sent: sent)
-        await item.completeReservation()
+        // In the outcome's transaction: a crash that keeps the outcome keeps the send in the
+        // windows too (housekeeping writes it as well; the second write is a no-op).
+        delivered.outcome.sendLog = await item.completeReservation()
         if !delivered.connectionUsable {
             slot.endedSession = item.session
             if slot.connection === item.session { slot.connection = nil }

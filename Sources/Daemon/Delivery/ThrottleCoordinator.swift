@@ -74,10 +74,15 @@ actor ThrottleCoordinator {
     }
 
     /// The message of a reservation got its final answer (or failed): its send counts at
-    /// `now` from here on, and goes into the send log.
-    func complete(account: String, provider: String, job: Int64?, reservedAt: Date, now: Date = Date()) {
+    /// `now` from here on, and goes into the send log: with the message's outcome when the
+    /// caller attaches the returned entry to it, else (and in any case) at housekeeping.
+    @discardableResult
+    func complete(account: String, provider: String, job: Int64?, reservedAt: Date, now: Date = Date()) -> QueueStore.SendLogEntry {
         throttle.completeSend(account: account, provider: provider, job: job, reservedAt: reservedAt, at: now)
-        pendingSends.append(QueueStore.SendLogEntry(account: account, provider: provider, jobID: job, at: max(now, reservedAt)))
+        let entry = QueueStore.SendLogEntry(account: account, provider: provider, jobID: job, at: max(now, reservedAt),
+                                            sendID: Int64.random(in: Int64.min...Int64.max))
+        pendingSends.append(entry)
+        return entry
     }
 
     /// When the account's own suspension (a cool-down or a quota pause) ends; nil when it may

@@ -24,6 +24,9 @@ public struct DeliveryOutcome: Hashable, Sendable {
     /// Whether this attempt goes into the send log behind rolling-window throttles. By default
     /// only messages the provider accepted count, which is what providers' quotas count.
     public var countsTowardLimits: Bool
+    /// The send as the daemon's throttles counted it, written to the send log with the outcome
+    /// (whatever `countsTowardLimits` says), so it survives whatever the outcome survives.
+    public var sendLog: QueueStore.SendLogEntry?
 
     public init(recipientID: Int64, jobID: Int64, account: String, provider: String, attempt: AttemptInfo,
                 transition: Transition, countsTowardLimits: Bool? = nil) {

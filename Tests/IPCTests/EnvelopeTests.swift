@@ -54,6 +54,18 @@ import Testing
         }
     }
 
+    /// A daemon older than the features list announces none, and mailctl treats every
+    /// feature as missing; this one announces failover accounts.
+    @Test func helloAnnouncesFeatures() throws {
+        let old = try FrameCoding.decode(ResponseFrame.self, from: ByteBuffer(string:
+            #"{"body":{"admin":false,"protocol_version":1,"server":"maild","uid":1000},"id":1,"type":"hello"}"#))
+        guard case .hello(let oldHello) = old.response else { Issue.record("not a hello: \(old)"); return }
+        #expect(!oldHello.supports(IPCFeature.accounts))
+        let current = HelloReply(server: "maild", uid: 1000, admin: false)
+        #expect(current.supports(IPCFeature.accounts))
+        #expect(String(buffer: try FrameCoding.encode(ResponseFrame(id: 1, response: .hello(current)))).contains(#""features":["accounts"]"#))
+    }
+
     @Test func unknownTypeIsReportedByName() {
         #expect(throws: IPCError.unknownType("explode")) {
             _ = try FrameCoding.decode(RequestFrame.self, from: ByteBuffer(string: #"{"id":1,"type":"explode","body":{}}"#))

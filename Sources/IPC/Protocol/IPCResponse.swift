@@ -42,14 +42,29 @@ public struct HelloReply: Codable, Sendable, Equatable {
     /// The daemon's configured `[limits]`, so mailctl refuses a campaign at the same values
     /// maild would (absent from daemons older than this field: mailctl uses the defaults).
     public var limits: WireLimits?
+    /// What this daemon can do beyond protocol version 1 (``IPCFeature``), so that mailctl
+    /// refuses what an older daemon would silently get wrong; absent from older daemons.
+    public var features: [String]?
 
-    public init(protocolVersion: Int = IPCProtocol.version, server: String, uid: UInt32, admin: Bool, limits: WireLimits? = nil) {
+    public init(protocolVersion: Int = IPCProtocol.version, server: String, uid: UInt32, admin: Bool, limits: WireLimits? = nil,
+                features: [String]? = IPCFeature.all) {
         self.protocolVersion = protocolVersion
         self.server = server
         self.uid = uid
         self.admin = admin
         self.limits = limits
+        self.features = features
     }
+
+    public func supports(_ feature: String) -> Bool { features?.contains(feature) ?? false }
+}
+
+/// Additions to protocol version 1 a daemon announces in hello.
+public enum IPCFeature {
+    /// Campaigns that name several accounts (`CampaignSpec.additionalAccounts`): a daemon
+    /// without it would decode the spec and send through the first account only.
+    public static let accounts = "accounts"
+    public static let all = [accounts]
 }
 
 /// maild.conf's `[limits]`, as hello carries them.

@@ -92,6 +92,11 @@ struct SubmitCommand: AsyncParsableCommand {
         var beginSent = false
         var startedJobID: Int64?
         return try await daemon.withDaemon { client in
+            if quick.spec.additionalAccounts != nil, client.server?.supports(IPCFeature.accounts) != true {
+                printError("mailctl: this maild is older than campaigns with several accounts and would send through \(quick.spec.account) only; "
+                           + "upgrade maild, or name one account")
+                throw ExitCode(1)
+            }
             do {
                 beginSent = true
                 let started: IPCResponse

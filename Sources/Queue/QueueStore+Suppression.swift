@@ -36,6 +36,18 @@ extension QueueStore {
         }
     }
 
+    /// The jobs with a recipient at this normalized address, newest first: where an
+    /// unsubscribe token without its job may come from. Reads every recipient row (there is no
+    /// index by address: it made big uploads slow, migration 0004), so it is for the odd
+    /// unsubscribe, not for bulk work.
+    public func jobIDs(withRecipient normalizedAddress: String) throws -> [Int64] {
+        try read("finding the jobs of \(normalizedAddress)") { db in
+            try Int64.fetchAll(db, sql: """
+                SELECT DISTINCT job_id FROM recipients WHERE normalized_address = ? ORDER BY job_id DESC
+                """, arguments: [normalizedAddress])
+        }
+    }
+
     /// Removes an address; returns whether it was there.
     @discardableResult
     public func unsuppress(_ address: String) throws -> Bool {

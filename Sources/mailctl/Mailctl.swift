@@ -10,6 +10,6 @@ struct Mailctl: AsyncParsableCommand {
         subcommands: [VerifyCommand.self, SinkCommand.self, ClassifyCommand.self,
                       SubmitCommand.self, StatusCommand.self, ListCommand.self, WatchCommand.self, PauseCommand.self, ResumeCommand.self,
                       CancelCommand.self, RetryFailedCommand.self, ReportCommand.self, PreviewCommand.self,
-                      DKIMRecordCommand.self, DKIMKeygenCommand.self, SuppressCommand.self]
+                      DKIMRecordCommand.self, DKIMKeygenCommand.self, SuppressCommand.self, UnsubscribeCommand.self]
     )
 }

@@ -18,6 +18,8 @@ import Testing
         .cancel(JobReference(jobID: 4)),
         .retryFailed(JobReference(jobID: 5)),
         .report(ReportRequest(jobID: 6, afterRecipientID: 100, limit: 50)),
+        .unsubscribe(Unsubscribe(token: String(repeating: "t", count: 43), address: "a@example.com", jobID: 8)),
+        .unsubscribe(Unsubscribe(token: "t", address: "a@example.com")),
         .verify(VerifyAccount(account: "gmail")),
     ]
 
@@ -47,6 +49,7 @@ import Testing
                                                 lastStage: "rcpt", lastCode: 550, lastEnhancedCode: "5.1.1", lastText: "no", updatedAt: nil)],
                                nextAfterRecipientID: nil)),
             .verified(VerifyReply(account: "a", ok: true, summary: "ok")), .error(IPCFailure(.notFound, "no job 9")),
+            .unsubscribed(Unsubscribed(address: "a@example.com", jobID: 9, alreadySuppressed: false)),
         ]
         for response in responses {
             let decoded = try FrameCoding.decode(ResponseFrame.self, from: try FrameCoding.encode(ResponseFrame(id: 3, response: response)))

@@ -141,6 +141,8 @@ public final class JobService: IPCRequestHandling {
             return .suppressionChanged(try await suppression.remove(remove, from: client))
         case .suppressList(let list):
             return .suppressions(try await suppression.list(list, from: client))
+        case .unsubscribe(let request):
+            return .unsubscribed(try await suppression.unsubscribe(request, secret: settings.current.unsubscribeSecret, from: client))
         }
     }
 

@@ -1,6 +1,7 @@
 import Foundation
 import IPC
 import Logging
+import Message
 import Queue
 
 /// The suppression list behind the control socket: add (anyone allowed to submit: sending
@@ -43,6 +44,40 @@ public struct SuppressionService: Sendable {
             nextAfterAddress: entries.count == limit ? entries.last?.address : nil)
     }
 
+    /// A recipient's own unsubscribe, relayed by the operator's link or mailto handler: the
+    /// token (which only maild can make) must belong to the address in one of its jobs. Anyone
+    /// allowed to submit may relay it: the token, not the caller, is the proof.
+    public func unsubscribe(_ request: Unsubscribe, secret: [UInt8], from client: ClientContext) async throws -> Unsubscribed {
+        let given = request.address.trimmingCharacters(in: .whitespaces)
+        let address: EmailAddress
+        do {
+            address = try EmailAddress(addrSpec: given)
+        } catch {
+            throw IPCFailure(.badRequest, "not an address: \(String(reflecting: given)): \(error)")
+        }
+        let token = request.token.trimmingCharacters(in: .whitespaces)
+        guard token.utf8.count == 43, token.utf8.allSatisfy({ $0.isBase64URL }) else {
+            throw IPCFailure(.badRequest, "an unsubscribe token is 43 characters of base64url (A-Z a-z 0-9 - _), as the {{token}} of the message; got \(token.utf8.count) characters")
+        }
+        let key = address.normalizedKey
+        let candidates: [Int64]
+        if let jobID = request.jobID {
+            candidates = [jobID]
+        } else {
+            candidates = try await store.run { try $0.jobIDs(withRecipient: key) }
+        }
+        guard let jobID = candidates.first(where: { UnsubscribeToken.verify(token, secret: secret, jobID: $0, address: address) }) else {
+            logger.notice("unsubscribe refused: the token does not match the address", metadata: [
+                "address": "\(key)", "jobs_checked": "\(candidates.count)", "uid": "\(client.peer.uid)",
+            ])
+            let place = request.jobID.map { "job \($0)" } ?? (candidates.isEmpty ? "any job (no job has this address)" : "any of the \(candidates.count) jobs with this address")
+            throw IPCFailure(.permissionDenied, "the token does not belong to \(key) in \(place); nothing was changed")
+        }
+        let added = try await store.run { try $0.suppress([key], reason: "unsubscribed (job \(jobID))", jobID: jobID) }
+        logger.info("recipient unsubscribed", metadata: ["address": "\(key)", "job_id": "\(jobID)", "already": "\(added == 0)", "uid": "\(client.peer.uid)"])
+        return Unsubscribed(address: key, jobID: jobID, alreadySuppressed: added == 0)
+    }
+
     private static func requireAdmin(_ client: ClientContext, _ what: String) throws {
         guard client.role == .admin else { throw IPCFailure(.permissionDenied, "only admins may \(what)") }
     }
@@ -63,5 +98,11 @@ public struct SuppressionService: Sendable {
             throw IPCFailure(.badRequest, "not an address: \(bad.prefix(5).map { String(reflecting: $0) }.joined(separator: ", "))\(bad.count > 5 ? " and \(bad.count - 5) more" : "")")
         }
         return trimmed
+    }
+}
+
+private extension UInt8 {
+    var isBase64URL: Bool {
+        (0x41...0x5A).contains(self) || (0x61...0x7A).contains(self) || (0x30...0x39).contains(self) || self == 0x2D || self == 0x5F
     }
 }

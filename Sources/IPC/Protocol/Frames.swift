@@ -56,6 +56,7 @@ extension RequestFrame: Codable {
         case "suppress_add": request = .suppressAdd(try body(SuppressAddresses.self))
         case "suppress_remove": request = .suppressRemove(try body(UnsuppressAddresses.self))
         case "suppress_list": request = .suppressList(try body(ListSuppressions.self))
+        case "unsubscribe": request = .unsubscribe(try body(Unsubscribe.self))
         default: throw IPCError.unknownType(type)
         }
     }
@@ -79,6 +80,7 @@ extension RequestFrame: Codable {
         case .suppressAdd(let body): try container.encode(body, forKey: .body)
         case .suppressRemove(let body): try container.encode(body, forKey: .body)
         case .suppressList(let body): try container.encode(body, forKey: .body)
+        case .unsubscribe(let body): try container.encode(body, forKey: .body)
         }
     }
 }
@@ -100,6 +102,7 @@ extension ResponseFrame: Codable {
         case "verified": response = .verified(try body(VerifyReply.self))
         case "suppression_changed": response = .suppressionChanged(try body(SuppressionChange.self))
         case "suppressions": response = .suppressions(try body(SuppressionPage.self))
+        case "unsubscribed": response = .unsubscribed(try body(Unsubscribed.self))
         case "error": response = .error(try body(IPCFailure.self))
         default: throw IPCError.unknownType(type)
         }
@@ -119,6 +122,7 @@ extension ResponseFrame: Codable {
         case .verified(let body): try container.encode(body, forKey: .body)
         case .suppressionChanged(let body): try container.encode(body, forKey: .body)
         case .suppressions(let body): try container.encode(body, forKey: .body)
+        case .unsubscribed(let body): try container.encode(body, forKey: .body)
         case .error(let body): try container.encode(body, forKey: .body)
         }
     }

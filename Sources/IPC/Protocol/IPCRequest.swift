@@ -24,6 +24,8 @@ public enum IPCRequest: Sendable, Equatable {
     case suppressAdd(SuppressAddresses)
     case suppressRemove(UnsuppressAddresses)
     case suppressList(ListSuppressions)
+    /// A recipient's own unsubscribe (their link or mailto), proven by their token.
+    case unsubscribe(Unsubscribe)
 
     /// The wire name of `submit_chunk`, which the server recognises even in a frame it cannot read.
     public static let submitChunkType = "submit_chunk"
@@ -48,6 +50,7 @@ public enum IPCRequest: Sendable, Equatable {
         case .suppressAdd: return "suppress_add"
         case .suppressRemove: return "suppress_remove"
         case .suppressList: return "suppress_list"
+        case .unsubscribe: return "unsubscribe"
         }
     }
 }
@@ -196,4 +199,23 @@ public struct ListSuppressions: Codable, Sendable, Equatable {
         self.afterAddress = afterAddress
         self.limit = limit
     }
+}
+
+/// A recipient's unsubscribe request as their unsubscribe link or mailto carried it: their
+/// token and their address (`mailctl unsubscribe`). maild checks the token (HMAC of the job id
+/// and the address with its secret) before it suppresses the address.
+public struct Unsubscribe: Codable, Sendable, Equatable {
+    public var token: String
+    public var address: String
+    /// The job whose message carried the token; without it maild tries every job that has
+    /// the address (slower on a large queue, same answer).
+    public var jobID: Int64?
+
+    public init(token: String, address: String, jobID: Int64? = nil) {
+        self.token = token
+        self.address = address
+        self.jobID = jobID
+    }
+
+    enum CodingKeys: String, CodingKey { case token, address, jobID = "jobId" }
 }

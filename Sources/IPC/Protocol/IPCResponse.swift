@@ -14,6 +14,7 @@ public enum IPCResponse: Sendable, Equatable {
     case verified(VerifyReply)
     case suppressionChanged(SuppressionChange)
     case suppressions(SuppressionPage)
+    case unsubscribed(Unsubscribed)
     case error(IPCFailure)
 
     public var type: String {
@@ -28,6 +29,7 @@ public enum IPCResponse: Sendable, Equatable {
         case .verified: return "verified"
         case .suppressionChanged: return "suppression_changed"
         case .suppressions: return "suppressions"
+        case .unsubscribed: return "unsubscribed"
         case .error: return "error"
         }
     }
@@ -190,4 +192,21 @@ public struct SuppressionPage: Codable, Sendable, Equatable {
         self.entries = entries
         self.nextAfterAddress = nextAfterAddress
     }
+}
+
+/// An unsubscribe whose token matched: the address is on the suppression list now.
+public struct Unsubscribed: Codable, Sendable, Equatable {
+    public var address: String
+    /// The job whose token it was.
+    public var jobID: Int64
+    /// True when the address was on the list already (a second click).
+    public var alreadySuppressed: Bool
+
+    public init(address: String, jobID: Int64, alreadySuppressed: Bool) {
+        self.address = address
+        self.jobID = jobID
+        self.alreadySuppressed = alreadySuppressed
+    }
+
+    enum CodingKeys: String, CodingKey { case address, jobID = "jobId", alreadySuppressed }
 }

@@ -78,15 +78,25 @@ extension QueueStore {
                        arguments: [state.rawValue, QueueTime.millis(now), QueueTime.millis(now), job.id])
     }
 
-    /// A job's final outcomes (success, bounce, reject) since its breaker last started afresh,
-    /// in the order they happened, to rebuild the breaker after a restart: all of them when
-    /// there are at most `first + last`, else the first `first` and the last `last`.
-    public func breakerOutcomes(jobID: Int64, first: Int, last: Int) throws -> BreakerHistory {
+    /// A job's final outcomes from the relay (success, bounce, reject; not a message maild
+    /// could not render) since its breaker last started afresh, in the order they happened, to
+    /// rebuild the breaker after a restart: all of them when there are at most `first + last`,
+    /// else the first `first` and the last `last`. Nothing when the job began, or its breaker
+    /// started afresh, at or after `sentBefore` (the daemon saw all of that itself). Reads
+    /// the job's recipients and their attempts: once per job and daemon start.
+    public func breakerOutcomes(jobID: Int64, first: Int, last: Int, sentBefore: Date? = nil) throws -> BreakerHistory {
         try read("reading the outcomes of job \(jobID)") { db in
-            let since = try Int64.fetchOne(db, sql: "SELECT breaker_since FROM jobs WHERE id = ?", arguments: [jobID]) ?? 0
+            guard let row = try Row.fetchOne(db, sql: "SELECT started_at, breaker_since FROM jobs WHERE id = ?", arguments: [jobID]) else {
+                return BreakerHistory(total: 0, first: [], last: [])
+            }
+            let since: Int64 = row["breaker_since"] ?? 0
+            if let sentBefore {
+                let fresh = max(row["started_at"] as Int64? ?? Int64.max, since)
+                if fresh >= QueueTime.millis(sentBefore) { return BreakerHistory(total: 0, first: [], last: []) }
+            }
             let from = """
                 FROM attempts WHERE recipient_id IN (SELECT id FROM recipients WHERE job_id = ?)
-                  AND class IN ('success', 'bounce', 'reject') AND at >= ?
+                  AND class IN ('success', 'bounce', 'reject') AND rule IS NOT 'render-error' AND at >= ?
                 """
             let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) " + from, arguments: [jobID, since]) ?? 0
             func classes(_ order: String, _ limit: Int) throws -> [String] {
@@ -133,7 +143,7 @@ extension QueueStore {
             try db.execute(sql: """
                 UPDATE recipients SET state = 'pending', attempts = 0, first_attempt_at = NULL, next_attempt_at = NULL, updated_at = ?
                 WHERE job_id = ? AND state = 'failed'
-                  AND normalized_address NOT IN (SELECT address FROM suppression)
+                  AND lower(normalized_address) NOT IN (SELECT address FROM suppression)
                 """, arguments: [nowMillis, jobID])
             let retried = db.changesCount
             if retried > 0 && job.state == .completed {

@@ -40,7 +40,7 @@ extension QueueStore {
                 """)
             let suppress = try db.cachedStatement(sql: """
                 INSERT OR IGNORE INTO suppression (address, reason, class, job_id, at)
-                SELECT normalized_address, :reason, :class, job_id, :at FROM recipients WHERE id = :id
+                SELECT lower(normalized_address), :reason, :class, job_id, :at FROM recipients WHERE id = :id
                 """)
             let logSend = try db.cachedStatement(sql: "INSERT INTO send_log (account, provider, at) VALUES (?, ?, ?)")
 

@@ -44,7 +44,7 @@ extension QueueStore {
             // Per job, so each query walks the partial index recipients_due in seq order and stops at LIMIT.
             let select = try db.cachedStatement(sql: """
                 SELECT id, job_id, address, domain, name, variables, attempts, first_attempt_at,
-                       (SELECT reason FROM suppression WHERE suppression.address = recipients.normalized_address) AS suppressed_because
+                       (SELECT reason FROM suppression WHERE suppression.address = lower(recipients.normalized_address)) AS suppressed_because
                 FROM recipients
                 WHERE job_id = ? AND state IN ('pending', 'deferred')
                   AND (state = 'pending' OR next_attempt_at <= ?)

@@ -125,10 +125,10 @@ extension QueueStore {
             try db.execute(
                 sql: """
                     UPDATE recipients SET state = 'skipped', last_text = 'suppressed: ' || (
-                        SELECT reason FROM suppression WHERE suppression.address = recipients.normalized_address),
+                        SELECT reason FROM suppression WHERE suppression.address = lower(recipients.normalized_address)),
                         updated_at = ?
                     WHERE job_id = ? AND state = 'pending'
-                      AND normalized_address IN (SELECT address FROM suppression)
+                      AND lower(normalized_address) IN (SELECT address FROM suppression)
                     """,
                 arguments: [nowMillis, jobID])
             let suppressed = db.changesCount

@@ -36,15 +36,23 @@ extension QueueStore {
         }
     }
 
-    /// The jobs with a recipient at this normalized address, newest first: where an
-    /// unsubscribe token without its job may come from. Reads every recipient row (there is no
-    /// index by address: it made big uploads slow, migration 0004), so it is for the odd
-    /// unsubscribe, not for bulk work.
-    public func jobIDs(withRecipient normalizedAddress: String) throws -> [Int64] {
-        try read("finding the jobs of \(normalizedAddress)") { db in
-            try Int64.fetchAll(db, sql: """
-                SELECT DISTINCT job_id FROM recipients WHERE normalized_address = ? ORDER BY job_id DESC
-                """, arguments: [normalizedAddress])
+    /// The recipients a suppression of `address` covers (the same address whatever the case of
+    /// its ASCII letters), as (job, address as listed), newest job first, in `jobID` only when
+    /// given: where an unsubscribe token may come from. Without a job it reads every recipient
+    /// row (there is no index by address: it made big uploads slow, migration 0004), so it is
+    /// for the odd unsubscribe, not for bulk work.
+    public func recipients(suppressedBy address: String, jobID: Int64? = nil) throws -> [(jobID: Int64, address: String)] {
+        try read("finding the recipients at \(address)") { db in
+            let rows = if let jobID {
+                try Row.fetchAll(db, sql: """
+                    SELECT DISTINCT job_id, address FROM recipients WHERE job_id = ? AND lower(normalized_address) = ?
+                    """, arguments: [jobID, Self.normalize(address)])
+            } else {
+                try Row.fetchAll(db, sql: """
+                    SELECT DISTINCT job_id, address FROM recipients WHERE lower(normalized_address) = ? ORDER BY job_id DESC
+                    """, arguments: [Self.normalize(address)])
+            }
+            return rows.map { (jobID: $0["job_id"], address: $0["address"]) }
         }
     }
 

@@ -144,11 +144,15 @@ public final class QueueStore: Sendable {
     /// measure: outcomes recorded per transaction).
     public var committedTransactionCount: Int { committedTransactions.withLock { $0 } }
 
-    /// The form addresses are deduplicated and suppressed on: trimmed and lowercased. Local parts
-    /// are case-sensitive in theory (RFC 5321 section 2.4) but no provider treats them so, and
-    /// sending twice to the same mailbox is the worse mistake.
+    /// The form the suppression list holds and is matched on: trimmed, ASCII letters lowercased,
+    /// exactly what SQLite's `lower()` does to a recipient's `normalized_address` in the queries
+    /// that check the list. Local parts are case-sensitive in theory (RFC 5321 section 2.4), and
+    /// duplicates keep that, but no provider treats them so: mailing someone who unsubscribed
+    /// as `John.Smith@` because the list said `john.smith@` is the worse mistake.
     public static func normalize(_ address: String) -> String {
-        address.trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
+        let trimmed = address.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard trimmed.utf8.contains(where: { (0x41...0x5A).contains($0) }) else { return trimmed }
+        return String(decoding: trimmed.utf8.map { (0x41...0x5A).contains($0) ? $0 | 0x20 : $0 }, as: UTF8.self)
     }
 
     // MARK: - Transactions

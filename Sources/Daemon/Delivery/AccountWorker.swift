@@ -329,9 +329,10 @@ struct AccountWorker: Sendable {
     /// Hands an outcome to the group committer. The committer retries what can pass (a full
     /// disk, a locked database); what it gives up on is logged with the recipient, because that
     /// recipient then stays `sending` until the next start, which queues it again.
-    static func submit(_ outcome: DeliveryOutcome, to committer: OutcomeCommitter, logger: Logger) async {
+    static func submit(_ outcome: DeliveryOutcome, to committer: OutcomeCommitter, throttle: ThrottleCoordinator, logger: Logger) async {
         do {
             try await committer.submit(outcome)
+            if let sendID = outcome.sendLog?.sendID { await throttle.sendLogged(sendID) }
         } catch {
             logger.error("cannot record a delivery outcome; the recipient is queued again at the next start and may get the message twice",
                          metadata: ["job_id": "\(outcome.jobID)", "recipient_id": "\(outcome.recipientID)", "error": "\(error)"])
@@ -386,7 +387,7 @@ struct AccountWorker: Sendable {
 
     /// Hands an outcome to the group committer, waiting when too many are pending.
     private func commit(_ delivered: Delivered, slot: inout SessionSlot, commits: inout TaskGroup<Void>) async {
-        commits.addTask { [engine, logger] in await Self.submit(delivered.outcome, to: engine.committer, logger: logger) }
+        commits.addTask { [engine, logger] in await Self.submit(delivered.outcome, to: engine.committer, throttle: engine.throttle, logger: logger) }
         slot.uncommitted += 1
         if slot.uncommitted >= Self.maximumUncommitted {
             await commits.waitForAll()
@@ -548,7 +549,7 @@ struct AccountWorker: Sendable {
                                           text: "\(error)", replyClass: .throttle, rule: classification.rule)
                 let outcome = DeliveryOutcome(recipientID: recipient.id, jobID: recipient.jobID, account: account, provider: provider, attempt: attempt,
                                               transition: .requeued, countsTowardLimits: false)
-                commits.addTask { [engine, logger] in await Self.submit(outcome, to: engine.committer, logger: logger) }
+                commits.addTask { [engine, logger] in await Self.submit(outcome, to: engine.committer, throttle: engine.throttle, logger: logger) }
             }
             return
         }
@@ -561,7 +562,7 @@ struct AccountWorker: Sendable {
                                       text: "\(error)", replyClass: .transient, rule: classification.rule)
             let outcome = DeliveryOutcome(recipientID: recipient.id, jobID: recipient.jobID, account: account, provider: provider, attempt: attempt,
                                           transition: transition, countsTowardLimits: false)
-            commits.addTask { [engine, logger] in await Self.submit(outcome, to: engine.committer, logger: logger) }
+            commits.addTask { [engine, logger] in await Self.submit(outcome, to: engine.committer, throttle: engine.throttle, logger: logger) }
         }
     }
 

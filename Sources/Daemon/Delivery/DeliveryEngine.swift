@@ -106,7 +106,7 @@ final class DeliveryEngine: Sendable {
 
     /// An operator cancelled the job: its breaker will judge nothing more.
     func jobCancelled(_ jobID: Int64) {
-        breakers.forget(jobIDs: [jobID])
+        breakers.forget(jobIDs: [jobID], forGood: true)
     }
 
     /// True when the job was paused or cancelled after its recipients were claimed.
@@ -167,61 +167,6 @@ final class DeliveryEngine: Sendable {
         } catch {
             logger.error("queue housekeeping failed; retrying", metadata: ["error": "\(error)"])
         }
-    }
-}
-
-/// Per-job bounce breakers: a job whose first outcomes are mostly bounces pauses before it
-/// ruins the sender's reputation.
-final class BreakerBoard: Sendable {
-    private let breakers = Mutex<[Int64: (breaker: BounceCircuitBreaker?, tripped: Bool)]>([:])
-
-    /// Returns the reason once, when this outcome trips the job's breaker.
-    func record(_ replyClass: ReplyClass, jobID: Int64, settings: RuntimeSettings) -> String? {
-        breakers.withLock { board in
-            var entry = board[jobID] ?? (Self.makeBreaker(settings), false)
-            defer { board[jobID] = entry }
-            guard let trip = entry.breaker?.record(replyClass), !entry.tripped else { return nil }
-            entry.tripped = true
-            return trip.reason
-        }
-    }
-
-    /// Rebuilds a job's breaker from the outcomes stored since it last started afresh, the first
-    /// time this daemon judges the job: a restart does not give a bad list a fresh start (and
-    /// trips at once a breaker maild stopped before it could act on). Call before `record`.
-    func prepare(jobID: Int64, settings: RuntimeSettings, store: StoreAccess, logger: Logger) async {
-        guard breakers.withLock({ $0[jobID] == nil }), let template = Self.makeBreaker(settings) else { return }
-        let history: BreakerHistory
-        do {
-            history = try await store.run { try $0.breakerOutcomes(jobID: jobID, first: template.minimumOutcomes, last: template.window) }
-        } catch {
-            logger.error("cannot read the job's outcomes; its bounce breaker starts afresh", metadata: ["job_id": "\(jobID)", "error": "\(error)"])
-            return
-        }
-        let classes = { (names: [String]) in names.compactMap(ReplyClass.init(rawValue:)) }
-        let restored = (try? BounceCircuitBreaker(threshold: template.threshold, minimumOutcomes: template.minimumOutcomes, window: template.window,
-                                                  first: classes(history.first), last: classes(history.last), total: history.total)) ?? template
-        breakers.withLock { board in
-            if board[jobID] == nil { board[jobID] = (restored, false) }
-        }
-    }
-
-    /// nil only for settings the configuration check already refused.
-    static func makeBreaker(_ settings: RuntimeSettings) -> BounceCircuitBreaker? {
-        let delivery = settings.configuration.delivery
-        let threshold = delivery.breakerThresholdPercent.map { min(Double($0) / 100, 0.99) } ?? DeliveryDefaults.breakerThreshold
-        return (try? BounceCircuitBreaker(threshold: threshold, minimumOutcomes: delivery.breakerMinimumOutcomes ?? DeliveryDefaults.breakerMinimumOutcomes))
-            ?? (try? BounceCircuitBreaker())
-    }
-
-    func reset(jobID: Int64) {
-        breakers.withLock { $0[jobID] = nil }
-    }
-
-    /// Completed and cancelled jobs need no breaker: without this the board would grow with
-    /// every job.
-    func forget(jobIDs: [Int64]) {
-        breakers.withLock { board in for id in jobIDs { board[id] = nil } }
     }
 }
 

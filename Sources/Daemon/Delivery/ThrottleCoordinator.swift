@@ -10,6 +10,9 @@ import Queue
 actor ThrottleCoordinator {
     private var throttle: DeliveryThrottle
     private var pendingSends: [QueueStore.SendLogEntry] = []
+    /// Pending sends already in the log with their outcome: readers of the log plus the
+    /// pending sends count them once.
+    private var loggedWithOutcome: Set<Int64> = []
     private var changedScopes: Set<ThrottleScope> = []
     private var notes: [String: String] = [:]
     private let store: QueueStore
@@ -123,7 +126,12 @@ actor ThrottleCoordinator {
 
     /// Completed sends not in the send log yet, oldest first.
     private func unwrittenSends(_ matching: (QueueStore.SendLogEntry) -> Bool) -> [Date] {
-        pendingSends.filter(matching).map(\.at).sorted()
+        pendingSends.filter { matching($0) && !($0.sendID.map(loggedWithOutcome.contains) ?? false) }.map(\.at).sorted()
+    }
+
+    /// The send went into the log with its message's outcome (committed).
+    func sendLogged(_ sendID: Int64) {
+        loggedWithOutcome.insert(sendID)
     }
 
     /// Sends taken since the last call, for the store's send log.
@@ -134,6 +142,11 @@ actor ThrottleCoordinator {
     /// plus the pending sends (a reload, a learned rate) never misses one in between.
     func sendsWritten(_ count: Int) {
         pendingSends.removeFirst(min(count, pendingSends.count))
+        // Forget the marks of sends no longer pending (and of any that came after its write).
+        if !loggedWithOutcome.isEmpty {
+            let pending = Set(pendingSends.compactMap(\.sendID))
+            loggedWithOutcome = loggedWithOutcome.filter(pending.contains)
+        }
     }
 
     /// A throttle reply: through a relay, the relay (account) is the one asking unless the

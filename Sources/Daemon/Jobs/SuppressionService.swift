@@ -60,22 +60,25 @@ public struct SuppressionService: Sendable {
             throw IPCFailure(.badRequest, "an unsubscribe token is 43 characters of base64url (A-Z a-z 0-9 - _), as the {{token}} of the message; got \(token.utf8.count) characters")
         }
         let key = address.normalizedKey
-        let candidates: [Int64]
-        if let jobID = request.jobID {
-            candidates = [jobID]
-        } else {
-            candidates = try await store.run { try $0.jobIDs(withRecipient: key) }
+        // The token was made for the address as the list had it; a mailto's From may differ in
+        // the case of its letters, so every listed form the suppression would cover is tried.
+        let jobID = request.jobID
+        let candidates = try await store.read { try $0.recipients(suppressedBy: key, jobID: jobID) }
+        let match = candidates.first { candidate in
+            guard let listed = try? EmailAddress(addrSpec: candidate.address) else { return false }
+            return UnsubscribeToken.verify(token, secret: secret, jobID: candidate.jobID, address: listed)
         }
-        guard let jobID = candidates.first(where: { UnsubscribeToken.verify(token, secret: secret, jobID: $0, address: address) }) else {
+        guard let match else {
             logger.notice("unsubscribe refused: the token does not match the address", metadata: [
-                "address": "\(key)", "jobs_checked": "\(candidates.count)", "uid": "\(client.peer.uid)",
+                "address": "\(key)", "uid": "\(client.peer.uid)",
             ])
-            let place = request.jobID.map { "job \($0)" } ?? (candidates.isEmpty ? "any job (no job has this address)" : "any of the \(candidates.count) jobs with this address")
-            throw IPCFailure(.permissionDenied, "the token does not belong to \(key) in \(place); nothing was changed")
+            // The same answer whether or not some job has the address: a client may not learn
+            // what other users' lists hold.
+            throw IPCFailure(.permissionDenied, "the token does not belong to \(key)\(jobID.map { " in job \($0)" } ?? ""); nothing was changed")
         }
-        let added = try await store.run { try $0.suppress([key], reason: "unsubscribed (job \(jobID))", jobID: jobID) }
-        logger.info("recipient unsubscribed", metadata: ["address": "\(key)", "job_id": "\(jobID)", "already": "\(added == 0)", "uid": "\(client.peer.uid)"])
-        return Unsubscribed(address: key, jobID: jobID, alreadySuppressed: added == 0)
+        let added = try await store.run { try $0.suppress([key], reason: "unsubscribed (job \(match.jobID))", jobID: match.jobID) }
+        logger.info("recipient unsubscribed", metadata: ["address": "\(key)", "job_id": "\(match.jobID)", "already": "\(added == 0)", "uid": "\(client.peer.uid)"])
+        return Unsubscribed(address: QueueStore.normalize(key), jobID: match.jobID, alreadySuppressed: added == 0)
     }
 
     private static func requireAdmin(_ client: ClientContext, _ what: String) throws {
@@ -97,7 +100,9 @@ public struct SuppressionService: Sendable {
         guard bad.isEmpty else {
             throw IPCFailure(.badRequest, "not an address: \(bad.prefix(5).map { String(reflecting: $0) }.joined(separator: ", "))\(bad.count > 5 ? " and \(bad.count - 5) more" : "")")
         }
-        return trimmed
+        // The form recipients are stored in (an internationalized domain as its A-label), so
+        // `user@bücher.example` stops mail to a listed `user@xn--bcher-kva.example`.
+        return trimmed.map { (try? EmailAddress(addrSpec: $0))?.normalizedKey ?? $0 }
     }
 }
 

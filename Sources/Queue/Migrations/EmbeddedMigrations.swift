@@ -336,12 +336,18 @@ FROM jobs;
 -- a restart maild rebuilds it from the job's attempts made since this instant, so a restart no
 -- longer gives a bad list another hundred messages before it can trip. `mailctl resume` of a
 -- paused job sets it: the breaker then judges the outcomes that follow anew. NULL: since the
--- job began.
+-- job began. Attempts with the rule render-error (maild could not render the message) are not
+-- the relay's verdict and are left out, as the live breaker leaves them out.
 --
 -- Released migrations are immutable: never edit this file once it has shipped; add a new
 -- numbered migration instead. Every time is Unix milliseconds (UTC) in an INTEGER column.
 
 ALTER TABLE jobs ADD COLUMN breaker_since INTEGER;
+
+-- A job of an older maild may have been resumed after a trip, which that maild did not note:
+-- its breaker starts afresh at the upgrade rather than trip again on outcomes judged before.
+UPDATE jobs SET breaker_since = CAST(strftime('%s', 'now') AS INTEGER) * 1000
+WHERE state NOT IN ('completed', 'cancelled');
 
 """#
         ),
@@ -360,6 +366,25 @@ ALTER TABLE jobs ADD COLUMN breaker_since INTEGER;
 
 ALTER TABLE send_log ADD COLUMN send_id INTEGER;
 CREATE UNIQUE INDEX send_log_by_send_id ON send_log (send_id) WHERE send_id IS NOT NULL;
+
+"""#
+        ),
+        QueueMigration(
+            identifier: "0011_suppression_case_folded",
+            fileName: "0011_suppression_case_folded.sql",
+            sql: #"""
+-- maild queue schema, migration 0011: the suppression list holds addresses with their ASCII
+-- letters lowercased, and the queries compare it with lower(recipients.normalized_address).
+-- Entries an operator added were lowercased already; those a bounce added kept the case of the
+-- recipient's local part, so `John.Smith@example.com`, bounced, did not stop a later campaign
+-- from mailing `john.smith@example.com`, nor an unsubscribe of `john.smith@` the listed
+-- `John.Smith@`. Folded here; where both forms were listed the lowercase entry stays.
+--
+-- Released migrations are immutable: never edit this file once it has shipped; add a new
+-- numbered migration instead. Every time is Unix milliseconds (UTC) in an INTEGER column.
+
+UPDATE OR IGNORE suppression SET address = lower(address) WHERE address <> lower(address);
+DELETE FROM suppression WHERE address <> lower(address);
 
 """#
         ),

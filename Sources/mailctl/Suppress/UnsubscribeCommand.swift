@@ -3,8 +3,10 @@ import Foundation
 import IPC
 
 /// What an operator's unsubscribe handler calls with what the recipient's link or mailto
-/// carried: maild checks the token against the address and suppresses it. Exit status 0 when
-/// the address is suppressed (now or already), 1 when the token is refused.
+/// carried: maild checks the token against the address and suppresses it. The exit status
+/// tells a handler what to do next: 0 suppressed (now or already), 1 refused (a bad token or
+/// address: do not retry), 75 (EX_TEMPFAIL) maild could not be asked or could not answer
+/// (retry later: nothing was changed), 69 (EX_UNAVAILABLE) maild is too old for it.
 struct UnsubscribeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "unsubscribe",
@@ -23,10 +25,22 @@ struct UnsubscribeCommand: AsyncParsableCommand {
 
     func run() async throws {
         let request = Unsubscribe(token: token, address: email, jobID: job)
-        let done = try await daemon.withDaemon { client in
-            let response = try await client.call(.unsubscribe(request))
-            guard case .unsubscribed(let done) = response else { throw IPCError.unexpectedResponse(expected: "unsubscribed", received: response.type) }
-            return done
+        let done: Unsubscribed
+        do {
+            done = try await IPCClient.withConnection(socketPath: daemon.socketPath) { client in
+                let response = try await client.call(.unsubscribe(request))
+                guard case .unsubscribed(let done) = response else { throw IPCError.unexpectedResponse(expected: "unsubscribed", received: response.type) }
+                return done
+            }
+        } catch IPCError.remote(let failure) where failure.code == .permissionDenied || failure.code == .badRequest {
+            printError("mailctl: \(failure.message)")
+            throw ExitCode(1)
+        } catch IPCError.remote(let failure) where failure.code == .unknownRequest {
+            printError("mailctl: this maild does not know unsubscribe (it is older than mailctl): upgrade maild; nothing was changed")
+            throw ExitCode(69)
+        } catch {
+            printError("mailctl: \(error); nothing was changed: try again later")
+            throw ExitCode(75)
         }
         if json {
             writeOut(encodeJSONLine(done))

@@ -25,7 +25,9 @@ echo "maild is running (log: run/maild.log); submitting examples/campaign.json"
 status=0
 "$bin/mailctl" submit examples/campaign.json --watch || status=$?
 count=$(find "$maildir" -name '*.eml' | wc -l)
-newest=$(ls -t "$maildir"/*.eml | head -1)
+# Newest by modification time; `tail` reads the whole list, so nothing in the pipeline dies of
+# SIGPIPE (which `set -o pipefail` would turn into the script's exit status).
+newest=$(find "$maildir" -name '*.eml' -printf '%T@ %p\n' | sort -n | tail -1 | cut -d' ' -f2-)
 echo
 echo "$count messages captured in $maildir; the newest, $newest, begins:"
 head -25 "$newest" | sed 's/^/  | /'

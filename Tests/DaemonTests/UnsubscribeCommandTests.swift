@@ -33,29 +33,29 @@ struct UnsubscribeCommandTests {
         let second = try #require(tokens["reader2@example.com"])
 
         // Someone else's token, a made-up one, the right one for another job: refused, nothing changes.
-        let forged = try await harness.mailctl(["unsubscribe", second, "--email", "reader1@example.com"])
+        let forged = try await harness.mailctl(["unsubscribe", "--token", second, "--email", "reader1@example.com"])
         #expect(forged.status == 1)
         #expect(forged.standardError.contains("the token does not belong to reader1@example.com"), "\(forged.standardError)")
-        let guessed = try await harness.mailctl(["unsubscribe", String(repeating: "A", count: 43), "--email", "reader1@example.com"])
+        let guessed = try await harness.mailctl(["unsubscribe", "--token", String(repeating: "A", count: 43), "--email", "reader1@example.com"])
         #expect(guessed.status == 1)
-        let wrongJob = try await harness.mailctl(["unsubscribe", first, "--email", "reader1@example.com", "--job", "999"])
+        let wrongJob = try await harness.mailctl(["unsubscribe", "--token", first, "--email", "reader1@example.com", "--job", "999"])
         #expect(wrongJob.status == 1 && wrongJob.standardError.contains("in job 999"), "\(wrongJob.standardError)")
-        let malformed = try await harness.mailctl(["unsubscribe", "short", "--email", "reader1@example.com"])
+        let malformed = try await harness.mailctl(["unsubscribe", "--token", "short", "--email", "reader1@example.com"])
         #expect(malformed.status == 1 && malformed.standardError.contains("43 characters of base64url"), "\(malformed.standardError)")
-        let noAddress = try await harness.mailctl(["unsubscribe", first, "--email", "reader1"])
+        let noAddress = try await harness.mailctl(["unsubscribe", "--token", first, "--email", "reader1"])
         #expect(noAddress.status == 1 && noAddress.standardError.contains("not an address"), "\(noAddress.standardError)")
         #expect(try await harness.mailctl(["suppress", "list"]).standardOutput.split(separator: "\n").count == 1)
 
         // The recipient's own: suppressed, once; a second click says so.
         // A mailto request's From may differ from the list in the case of its letters: the token
         // is checked against the address as listed.
-        let own = try await harness.mailctl(["unsubscribe", first, "--email", "Reader1@EXAMPLE.com"])
+        let own = try await harness.mailctl(["unsubscribe", "--token", first, "--email", "Reader1@EXAMPLE.com"])
         #expect(own.status == 0, "\(own.standardError)")
         #expect(own.standardOutput == "reader1@example.com unsubscribed (job \(job)): later campaigns skip it\n", "\(own.standardOutput)")
         // Listed as John.Smith@, unsubscribed as john.smith@: the list holds one form for both.
-        let john = try await harness.mailctl(["unsubscribe", try #require(tokens["John.Smith@example.com"]), "--email", "john.smith@example.com"])
+        let john = try await harness.mailctl(["unsubscribe", "--token", try #require(tokens["John.Smith@example.com"]), "--email", "john.smith@example.com"])
         #expect(john.status == 0, "\(john.standardError)")
-        let again = try await harness.mailctl(["unsubscribe", first, "--email", "reader1@example.com", "--job", job, "--json"])
+        let again = try await harness.mailctl(["unsubscribe", "--token", first, "--email", "reader1@example.com", "--job", job, "--json"])
         #expect(again.status == 0, "\(again.standardError)")
         #expect(again.standardOutput.contains(#""already_suppressed":true"#), "\(again.standardOutput)")
         let list = try await harness.mailctl(["suppress", "list"])
@@ -69,7 +69,7 @@ struct UnsubscribeCommandTests {
 
         // maild down: a temporary failure (75), so the handler tries again later.
         await harness.kill(signal: SIGTERM)
-        let down = try await harness.mailctl(["unsubscribe", second, "--email", "reader2@example.com"])
+        let down = try await harness.mailctl(["unsubscribe", "--token", second, "--email", "reader2@example.com"])
         #expect(down.status == 75, "\(down.status) \(down.standardError)")
         #expect(down.standardError.contains("nothing was changed: try again later"), "\(down.standardError)")
     }

@@ -12,14 +12,17 @@ struct UnsubscribeCommand: AsyncParsableCommand {
         commandName: "unsubscribe",
         abstract: "Suppress a recipient who unsubscribed, after maild checks their token.",
         discussion: """
-            TOKEN is the {{token}} from the recipient's unsubscribe URL, or from the subject \
+            --token is the {{token}} from the recipient's unsubscribe URL, or from the subject \
             "unsubscribe TOKEN" of their mailto request; --email is the address from the URL \
             ({{email}}) or the request's From. Pass --job when the URL carries the job id: \
-            without it maild looks through every job for the address.
+            without it maild looks through every job for the address. Both values are taken \
+            as given even when they begin with "-" (a token does one time in 64).
             """)
     @OptionGroup var daemon: DaemonOptions
-    @Argument(help: "The recipient's unsubscribe token (43 characters).") var token: String
-    @Option(help: "The recipient's address.") var email: String
+    // `.unconditional`: a base64url token may begin with "-" (and "-h..." would otherwise be
+    // read as --help and exit 0, telling a handler the recipient was unsubscribed).
+    @Option(parsing: .unconditional, help: "The recipient's unsubscribe token (43 characters of base64url).") var token: String
+    @Option(parsing: .unconditional, help: "The recipient's address.") var email: String
     @Option(help: "The job whose message carried the token, if known.") var job: Int64?
     @Flag(help: "Print the answer as JSON.") var json = false
 

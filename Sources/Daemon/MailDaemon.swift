@@ -22,7 +22,11 @@ public final class MailDaemon: Sendable {
         let settings = SettingsHolder(try RuntimeSettings.make(initialConfiguration))
         let configuration = initialConfiguration
         try? FileManager.default.createDirectory(atPath: (configuration.databasePath as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-        let store = StoreAccess(store: try QueueStore(path: configuration.databasePath))
+        let queue = try QueueStore(path: configuration.databasePath)
+        // Before anything is recovered: a second maild must not take the first one's claims.
+        let ownership = try DatabaseOwnership(database: configuration.databasePath)
+        defer { withExtendedLifetime(ownership) {} }
+        let store = StoreAccess(store: queue)
         let discarded = try await store.run { try $0.discardStaleSubmissions() }
         let recovered = try await store.run { try $0.recoverInFlight() }
         logger.info("queue open", metadata: [

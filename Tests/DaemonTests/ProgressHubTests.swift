@@ -29,15 +29,16 @@ struct ProgressHubTests {
     @Test func staleSnapshotsAnswerAtOnceAndInvalidatedOnesWaitForTheStore() async throws {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
-        let (store, access, hub) = try openHub(freshness: .milliseconds(50))
+        let (store, access, hub) = try openHub(freshness: .milliseconds(300))
         let jobID = try runningJob(store, recipients: 3)
 
         // No snapshot yet: the first answer waits for the store.
         #expect(try await hub.status(of: jobID)?.counts.pending == 3)
         _ = try store.claimDueRecipients(account: "main", limit: 2)
-        // Fresh or stale, the snapshot is what answers: no request waits for a count.
+        // Fresh or stale (up to two intervals), the snapshot is what answers: no request waits
+        // for a count.
         #expect(try await hub.status(of: jobID)?.counts.pending == 3)
-        try await Task.sleep(for: .milliseconds(80))
+        try await Task.sleep(for: .milliseconds(350))
         #expect(try await hub.status(of: jobID)?.counts.pending == 3)
         // The refresh that stale answer started lands shortly after.
         var latest = try await hub.status(of: jobID)
@@ -55,6 +56,22 @@ struct ProgressHubTests {
         #expect(try await hub.status(of: jobID)?.counts.sending == 3)
 
         #expect(try await hub.status(of: jobID + 1) == nil)
+        await access.shutdown()
+    }
+
+    /// A snapshot nobody asked for during two intervals is not served: a script that polls
+    /// now and then reads the state as it is, not as it was at its previous poll.
+    @Test func aSnapshotOlderThanTwoIntervalsIsReadFreshBeforeTheAnswer() async throws {
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let (store, access, hub) = try openHub(freshness: .milliseconds(50))
+        let jobID = try runningJob(store, recipients: 3)
+        #expect(try await hub.status(of: jobID)?.counts.pending == 3)
+        _ = try store.claimDueRecipients(account: "main", limit: 2)
+        try await Task.sleep(for: .milliseconds(150))
+        let status = try await hub.status(of: jobID)
+        #expect(status?.counts.pending == 1)
+        #expect(status?.counts.sending == 2)
         await access.shutdown()
     }
 

@@ -38,6 +38,10 @@ struct UnsubscribeCommandTests {
         #expect(forged.standardError.contains("the token does not belong to reader1@example.com"), "\(forged.standardError)")
         let guessed = try await harness.mailctl(["unsubscribe", "--token", String(repeating: "A", count: 43), "--email", "reader1@example.com"])
         #expect(guessed.status == 1)
+        // A token may begin with "-" (one in 64): taken as the token, never as an option ("-h..."
+        // once printed the help and exited 0, which a handler reads as done).
+        let dashed = try await harness.mailctl(["unsubscribe", "--token", "-h" + String(repeating: "A", count: 41), "--email", "reader1@example.com"])
+        #expect(dashed.status == 1 && dashed.standardError.contains("the token does not belong to reader1@example.com"), "\(dashed.status) \(dashed.standardOutput)\(dashed.standardError)")
         let wrongJob = try await harness.mailctl(["unsubscribe", "--token", first, "--email", "reader1@example.com", "--job", "999"])
         #expect(wrongJob.status == 1 && wrongJob.standardError.contains("in job 999"), "\(wrongJob.standardError)")
         let malformed = try await harness.mailctl(["unsubscribe", "--token", "short", "--email", "reader1@example.com"])

@@ -51,6 +51,9 @@ public final class IPCServer: Sendable {
             try? FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
             // The socket must never exist with looser permissions than configured, not even
             // between bind and chmod.
+            if LiveSocketProbe.isListening(at: path) {
+                throw IPCServerError.socketInUse(path: path)
+            }
             let previousMask = umask(0o177)
             do {
                 server = try await bootstrap.bind(unixDomainSocketPath: path, cleanupExistingSocketFile: true) { channel in

@@ -6,8 +6,8 @@ import Queue
 /// any number of status requests cost one count query per job and refresh interval, and a
 /// stalled watcher only ever misses intermediate snapshots, it never queues them.
 ///
-/// A snapshot older than the interval is still answered at once while one refresh runs
-/// behind it (stale-while-revalidate): counting a large job's recipients takes tens of
+/// A snapshot older than the interval, but younger than two, is still answered at once while
+/// one refresh runs behind it (stale-while-revalidate): counting a large job's recipients takes tens of
 /// milliseconds, and requests that waited for it were the slowest answers of a loaded
 /// daemon. Only a job without a snapshot, or one a control request just changed, waits for
 /// the store. The interval grows with the count query's cost (at least three times its
@@ -49,8 +49,14 @@ actor ProgressHub {
     /// The job's status, nil when there is no such (visible) job.
     func status(of jobID: Int64) async throws -> JobStatus? {
         if let snapshot = cache[jobID] {
-            if Self.canStillChange(snapshot.status), ContinuousClock.now - snapshot.at >= max(freshness, snapshot.cost * 3) {
-                _ = refresh(jobID)
+            let interval = max(freshness, snapshot.cost * 3)
+            let age = ContinuousClock.now - snapshot.at
+            if Self.canStillChange(snapshot.status), age >= interval {
+                let pending = refresh(jobID)
+                // Stale-while-revalidate serves the requests that come every interval (watchers,
+                // pollers). A snapshot nobody asked for since is as old as the last request:
+                // a script polling every minute would always read the previous minute's state.
+                if age >= interval * 2 { return try await pending.value }
             }
             return snapshot.status
         }

@@ -33,6 +33,8 @@ extension ReplyClassifier {
             return session(.account, "session-authentication-requires-tls")
         case .authenticationNotOffered:
             return session(.account, "session-authentication-not-offered")
+        case .noUsableAuthMechanism:
+            return session(.account, "session-no-usable-auth-mechanism")
         case .authenticationFailed:
             // The reply decides: 535 is the account, but 454 4.7.0 "temporary authentication
             // failure" or a 421 must not pause anything for long.

@@ -58,6 +58,28 @@ struct VerifyCommandTests {
         #expect((failure["message"] as? String)?.contains("535") == true)
         #expect(json["tlsVersion"] as? String != nil)
         #expect(!output.all.contains("not the password"))
+        // The text form says AUTH was tried (it used to say "not attempted (no credentials given)").
+        let server2 = try Self.server()
+        let port2 = try await server2.start()
+        let text = try await MailctlProcess.run([
+            "verify", "--host", "localhost", "--port", String(port2), "--tls", "starttls", "--ca-file", Self.certificates.caFile,
+            "--user", "alice@example.com", "--password-file", secret,
+        ])
+        try await server2.stop()
+        #expect(text.standardOutput.contains("AUTH         failed for alice@example.com (below)"), "\(text.standardOutput)")
+        #expect(!text.standardOutput.contains("not attempted"))
+    }
+
+    @Test func aServerThatGivesUpRightAfterEHLOIsAFailureNotOK() async throws {
+        let server = SMTPTestServer(configuration: SMTPServerConfiguration(script: ServerScript([
+            ScriptRule(on: .ehlo, action: ServerAction.raw("250-mx.example\r\n250 PIPELINING\r\n421 4.3.2 shutting down\r\n").closing()),
+        ])))
+        let port = try await server.start()
+        let output = try await MailctlProcess.run(["verify", "--host", "127.0.0.1", "--port", String(port), "--tls", "none", "--timeout", "5s"])
+        try await server.stop()
+        #expect(output.status == 1, "\(output.all)")
+        #expect(output.standardOutput.contains("421 4.3.2 shutting down"), "\(output.standardOutput)")
+        #expect(!output.standardOutput.contains("OK: every check passed"))
     }
 
     @Test func startTLSAgainstAnImplicitTLSPortTimesOutWithAHint() async throws {
@@ -92,5 +114,9 @@ struct VerifyCommandTests {
         let badMode = try await MailctlProcess.run(["verify", "--host", "h", "--tls", "ssl"])
         #expect(badMode.status != 0)
         #expect(badMode.standardError.contains("--tls"))
+        let badPort = try await MailctlProcess.run(["verify", "--host", "h", "--port", "70000"])
+        #expect(badPort.status != 0 && badPort.standardError.contains("--port 70000: a TCP port is 1 to 65535"), "\(badPort.all)")
+        let zeroTimeout = try await MailctlProcess.run(["verify", "--host", "h", "--timeout", "0s"])
+        #expect(zeroTimeout.status != 0 && zeroTimeout.standardError.contains("--timeout 0s: give a wait above zero"), "\(zeroTimeout.all)")
     }
 }

@@ -20,6 +20,8 @@ final class SMTPClientHandler: ChannelInboundHandler {
     private var waiting: [(OutgoingMessage, EventLoopPromise<TransactionResult>)] = []
     private var quitPromise: EventLoopPromise<Void>?
     private var timer: Scheduled<Void>?
+    /// When the scheduled task fires; a deadline earlier than it needs a new task.
+    private var timerFiresAt: NIODeadline?
     private var deadline: NIODeadline?
     private var tlsInfo: TLSSessionInfo?
     /// Writes are flushed once per event, so that a message's data and the next transaction's
@@ -81,6 +83,7 @@ final class SMTPClientHandler: ChannelInboundHandler {
     }
 
     var isReady: Bool { machine.isReady }
+    var failure: SMTPError? { machine.failure }
 
     // MARK: - Channel events
 
@@ -102,16 +105,24 @@ final class SMTPClientHandler: ChannelInboundHandler {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let buffer = unwrapInboundIn(data)
         parser.append(buffer.readableBytesView)
-        while true {
-            do {
-                guard let reply = try parser.nextReply() else { break }
-                logger.trace("reply", metadata: ["smtp_code": "\(reply.code)"])
-                handle(machine.replyReceived(reply, moreBytesBuffered: parser.hasBufferedData))
-            } catch {
-                handle(machine.malformedInput(error))
-                break
+        // One reply of lookahead: the machine must know whether the server sent more than it
+        // was asked, and what (a 421 closing early reads differently from garbage).
+        var parseError: ReplyParser.ParseError?
+        func nextReply() -> SMTPReply? {
+            do { return try parser.nextReply() } catch {
+                parseError = error
+                return nil
             }
         }
+        var current = nextReply()
+        while let reply = current {
+            let following = parseError == nil ? nextReply() : nil
+            logger.trace("reply", metadata: ["smtp_code": "\(reply.code)"])
+            let more = following != nil || parseError != nil || parser.hasBufferedData
+            handle(machine.replyReceived(reply, moreBytesBuffered: more, followedBy: following))
+            current = following
+        }
+        if let parseError { handle(machine.malformedInput(parseError)) }
         // A reply may have moved the session to where it takes the next message.
         startWaitingMessages()
         flushIfNeeded()
@@ -138,6 +149,7 @@ final class SMTPClientHandler: ChannelInboundHandler {
     func channelInactive(context: ChannelHandlerContext) {
         timer?.cancel()
         timer = nil
+        timerFiresAt = nil
         deadline = nil
         handle(machine.connectionClosed())
         let error = SMTPError(kind: .connectionClosed, stage: machine.currentStage ?? .noop, server: machine.configuration.server)
@@ -215,13 +227,21 @@ final class SMTPClientHandler: ChannelInboundHandler {
             deadline = nil
             return
         }
-        deadline = .now() + .nanoseconds(timeout.nanoseconds)
+        let newDeadline = NIODeadline.now() + .nanoseconds(timeout.nanoseconds)
+        deadline = newDeadline
+        // A stage with a shorter timeout than the one the task was set for (DATA's 2 minutes
+        // after the greeting's 5) moves the task earlier; later deadlines keep it.
+        if let timer, let timerFiresAt, newDeadline < timerFiresAt {
+            timer.cancel()
+            self.timer = nil
+        }
         if timer == nil { scheduleTimer(on: context.eventLoop) }
     }
 
     private func scheduleTimer(on eventLoop: EventLoop) {
         guard let deadline else { return }
         let bound = NIOLoopBound(self, eventLoop: eventLoop)
+        timerFiresAt = deadline
         timer = eventLoop.scheduleTask(deadline: deadline) {
             bound.value.timerFired(on: eventLoop)
         }
@@ -229,6 +249,7 @@ final class SMTPClientHandler: ChannelInboundHandler {
 
     private func timerFired(on eventLoop: EventLoop) {
         timer = nil
+        timerFiresAt = nil
         guard let deadline else { return }
         if deadline > .now() {
             scheduleTimer(on: eventLoop)

@@ -1,4 +1,5 @@
 import Logging
+import Synchronization
 import NIOCore
 import NIOPosix
 
@@ -42,6 +43,9 @@ public final class SMTPConnection: Sendable {
         }
         let eventLoop = eventLoopGroup.next()
         let readyPromise = eventLoop.makePromise(of: SessionInfo.self)
+        // Kept from the initializer: a server that closes right after its last reply has the
+        // handler removed from the pipeline before the ready future's callbacks run.
+        let slot = HandlerSlot()
         let bootstrap = ClientBootstrap(group: eventLoop)
             .connectTimeout(.nanoseconds(configuration.timeouts.connect.nanoseconds))
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
@@ -49,6 +53,7 @@ public final class SMTPConnection: Sendable {
                 channel.eventLoop.makeCompletedFuture {
                     let handler = SMTPClientHandler(configuration: configuration, tlsContext: tlsContext, readyPromise: readyPromise, logger: logger)
                     try channel.pipeline.syncOperations.addHandler(handler)
+                    slot.handler.withLock { $0 = NIOLoopBound(handler, eventLoop: channel.eventLoop) }
                 }
             }
         let channel: Channel
@@ -66,9 +71,9 @@ public final class SMTPConnection: Sendable {
             } onCancel: {
                 channel.close(promise: nil)
             }
-            let handler = try await channel.eventLoop.submit {
-                NIOLoopBound(try channel.pipeline.syncOperations.handler(type: SMTPClientHandler.self), eventLoop: channel.eventLoop)
-            }.get()
+            guard let handler = slot.handler.withLock({ $0 }) else {
+                throw SMTPError(kind: .sessionUnusable, stage: .greeting, server: configuration.server)
+            }
             return SMTPConnection(channel: channel, handler: handler, session: session)
         } catch let error as SMTPError {
             throw error
@@ -115,6 +120,16 @@ public final class SMTPConnection: Sendable {
         try? await channel.close()
     }
 
+    /// What ended the session while it waited for nothing (an unsolicited 421, a dropped
+    /// connection), nil while it is usable or after a clean QUIT: a check that sends nothing
+    /// learns this way that the server gave up on it.
+    public var failure: SMTPError? {
+        get async {
+            let handler = self.handler
+            return (try? await channel.eventLoop.submit { handler.value.failure }.get()) ?? nil
+        }
+    }
+
     /// True while the session can take another message.
     public var isUsable: Bool {
         get async {
@@ -122,4 +137,9 @@ public final class SMTPConnection: Sendable {
             return (try? await channel.eventLoop.submit { handler.value.isReady }.get()) ?? false
         }
     }
+}
+
+/// Where the channel initializer leaves the connection's handler for ``SMTPConnection``.
+private final class HandlerSlot: Sendable {
+    let handler = Mutex<NIOLoopBound<SMTPClientHandler>?>(nil)
 }

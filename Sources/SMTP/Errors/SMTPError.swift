@@ -31,6 +31,9 @@ public struct SMTPError: Error, Equatable, Sendable, CustomStringConvertible {
         /// Credentials would have crossed the network in plaintext.
         case authenticationRequiresTLS
         case authenticationFailed(mechanism: String)
+        /// No mechanism the server offers fits the credentials (or the forced one is not
+        /// offered): nothing was refused, nothing was tried.
+        case noUsableAuthMechanism(offered: String, forced: String?)
         case malformedReply(detail: String)
         case messageTooLarge(size: Int, limit: Int)
         case smtpUTF8NotSupported
@@ -87,6 +90,10 @@ public struct SMTPError: Error, Equatable, Sendable, CustomStringConvertible {
         case .authenticationNotOffered: return "\(server) does not offer AUTH"
         case .authenticationRequiresTLS: return "refusing to send credentials to \(server) over an unencrypted connection"
         case .authenticationFailed(let mechanism): return "AUTH \(mechanism) rejected by \(server)"
+        case .noUsableAuthMechanism(let offered, let forced?):
+            return "\(server) does not offer AUTH \(forced), which the configuration forces; it offers \(offered)"
+        case .noUsableAuthMechanism(let offered, nil):
+            return "\(server) offers AUTH \(offered), and none of these mechanisms works with the configured kind of credentials; nothing was sent"
         case .malformedReply(let detail): return "malformed reply from \(server) during \(stage): \(detail)"
         case .messageTooLarge(let size, let limit): return "message of \(size) octets is over the \(limit)-octet SIZE limit of \(server)"
         case .smtpUTF8NotSupported: return "an address needs SMTPUTF8, which \(server) does not offer"

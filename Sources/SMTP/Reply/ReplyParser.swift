@@ -161,6 +161,15 @@ public struct ReplyParser: Sendable {
     }
 
     private static func printable(_ bytes: ArraySlice<UInt8>) -> String {
-        String(decoding: bytes.prefix(120), as: UTF8.self)
+        displayable(String(decoding: bytes.prefix(120), as: UTF8.self))
+    }
+
+    /// `text` with every terminal control character but TAB replaced by "?": server text
+    /// reaches logs and terminals, where an escape sequence could rewrite what is shown.
+    static func displayable(_ text: String) -> String {
+        guard text.unicodeScalars.contains(where: isTerminalControl) else { return text }
+        var scalars = String.UnicodeScalarView()
+        for scalar in text.unicodeScalars { scalars.append(isTerminalControl(scalar) ? "?" : scalar) }
+        return String(scalars)
     }
 }

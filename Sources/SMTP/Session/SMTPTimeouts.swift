@@ -43,7 +43,10 @@ public struct SMTPTimeouts: Hashable, Sendable {
         case .data: return dataInitiation
         case .dot: return dataTermination
         case .tlsHandshake: return tlsHandshake
-        case .ehlo, .startTLS, .auth, .rset, .noop, .quit: return command
+        case .ehlo, .startTLS, .auth, .rset, .noop: return command
+        // Every outcome is known by then: a server that never answers QUIT holds nothing but
+        // the connection, which is closed after a short wait.
+        case .quit: return min(command, .seconds(10))
         }
     }
 }

@@ -77,6 +77,7 @@ public struct SessionStateMachine: Sendable {
     }
 
     public let configuration: Configuration
+    private let redaction: SecretRedaction
     private(set) var state: State = .initial
     public private(set) var greeting: SMTPReply?
     public private(set) var extensions: ServerExtensions = .none
@@ -93,6 +94,7 @@ public struct SessionStateMachine: Sendable {
 
     public init(configuration: Configuration) {
         self.configuration = configuration
+        self.redaction = SecretRedaction(credentials: configuration.credentials)
     }
 
     // MARK: - Events
@@ -141,8 +143,13 @@ public struct SessionStateMachine: Sendable {
     }
 
     /// A complete reply arrived. `moreBytesBuffered` tells whether the peer sent anything
-    /// after it that has not been consumed (it matters after STARTTLS).
-    public mutating func replyReceived(_ reply: SMTPReply, moreBytesBuffered: Bool = false) -> Action {
+    /// after it that has not been consumed yet, and `followedBy` is that data when it makes a
+    /// complete reply: the same read cannot hold the answer to a command the client writes
+    /// only after this reply.
+    public mutating func replyReceived(_ reply: SMTPReply, moreBytesBuffered: Bool = false, followedBy next: SMTPReply? = nil) -> Action {
+        if moreBytesBuffered, repliesOwed == 1, let stage = currentStage {
+            return failEarlyTalker(after: reply, stage: stage, next: next)
+        }
         switch state {
         case .awaitingGreeting:
             greeting = reply
@@ -231,7 +238,10 @@ public struct SessionStateMachine: Sendable {
     /// The peer closed the connection.
     public mutating func connectionClosed() -> Action {
         switch state {
-        case .quitting, .closed, .failed:
+        case .failed:
+            // The failure stays what the session reports (a 421, a refused AUTH), not "closed".
+            return .none
+        case .quitting, .closed:
             state = .closed
             return .none
         default:
@@ -405,9 +415,7 @@ public struct SessionStateMachine: Sendable {
         guard let mechanism = AuthMechanism.choose(offered: extensions.authMechanisms, credentials: credentials,
                                                    tlsActive: isTLSActive, forced: configuration.authMechanism) else {
             let offered = extensions.authMechanisms.joined(separator: " ")
-            let wanted = configuration.authMechanism?.rawValue ?? "a mechanism for these credentials"
-            return fail(.authenticationFailed(mechanism: wanted), stage: .auth,
-                        hint: "the server offers only \(offered)")
+            return fail(.noUsableAuthMechanism(offered: offered, forced: configuration.authMechanism?.rawValue), stage: .auth)
         }
         var exchange = AuthExchange(mechanism: mechanism, credentials: credentials)
         let command = exchange.initialCommand()
@@ -462,15 +470,47 @@ public struct SessionStateMachine: Sendable {
     private func error(_ kind: SMTPError.Kind, stage: SMTPStage, reply: SMTPReply? = nil, hint: String? = nil) -> SMTPError {
         let hint = hint ?? MisconfigurationHints.hint(for: kind, stage: stage, host: configuration.host, port: configuration.port,
                                                       tlsMode: configuration.tlsMode, reply: reply)
-        return SMTPError(kind: kind, stage: stage, server: configuration.server, reply: reply, hint: hint)
+        return redaction.apply(SMTPError(kind: kind, stage: stage, server: configuration.server, reply: reply, hint: hint))
     }
 
     private mutating func fail(_ kind: SMTPError.Kind, stage: SMTPStage, reply: SMTPReply? = nil, hint: String? = nil) -> Action {
         var failure = error(kind, stage: stage, reply: reply, hint: hint)
         if case .authenticating(let exchange) = state, let detail = exchange.serverErrorDetail, failure.hint == nil || kind == .authenticationFailed(mechanism: "XOAUTH2") {
-            failure.hint = [failure.hint, "server said \(detail)"].compactMap { $0 }.joined(separator: "; ")
+            // Decoded from base64 by the client, so not cleaned by the reply parser.
+            let shown = redaction.apply(ReplyParser.displayable(detail))
+            failure.hint = [failure.hint, "server said \(shown)"].compactMap { $0 }.joined(separator: "; ")
         }
         state = .failed(failure)
         return .failSession(failure)
+    }
+
+    /// Replies owed for commands already written: the one being awaited and, in a pipelined
+    /// transaction, those behind it (and the next transaction's, queued behind the data).
+    private var repliesOwed: Int {
+        switch state {
+        case .awaitingGreeting, .awaitingEHLO, .awaitingHELO, .authenticating:
+            return 1
+        case .inTransaction(let transaction):
+            return transaction.repliesOwed + (next?.repliesOwed ?? 0)
+        case .awaitingStartTLS:
+            // Checked by the STARTTLS step itself, which names the injection.
+            return 0
+        case .initial, .implicitTLSHandshake, .startTLSHandshake, .ready, .quitting, .closed, .failed:
+            return 0
+        }
+    }
+
+    /// The server answered more than it was asked: after this reply nothing is owed, yet more
+    /// data came with it, before the client's next command could have reached the server. A
+    /// client that took it as the next answer would match every later reply to the wrong
+    /// command (and could report a refused message as sent), so the session ends. A 421 there
+    /// is the server closing early: reported as that reply, so it is classified like one.
+    private mutating func failEarlyTalker(after reply: SMTPReply, stage: SMTPStage, next: SMTPReply?) -> Action {
+        if let next, next.code == 421 {
+            return fail(.unexpectedReply, stage: stage, reply: next)
+        }
+        let what = next.map { "a reply (\($0))" } ?? "data"
+        return fail(.malformedReply(detail: "the server sent \(what) after its \(reply.code) reply, before the client's next command; "
+                        + "a reply to a command not yet sent cannot be matched to one"), stage: stage, reply: reply)
     }
 }

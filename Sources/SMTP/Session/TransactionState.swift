@@ -92,6 +92,14 @@ struct TransactionState: Sendable {
         }
     }
 
+    /// Replies owed for what this transaction has written.
+    var repliesOwed: Int {
+        switch phase {
+        case .commands: return sentCount - answeredCount
+        case .awaitingFinalReply, .discardingData: return 1
+        }
+    }
+
     mutating func start() -> Step {
         let count = plan.pipelined ? commands.count : 1
         sentCount = count
@@ -114,6 +122,15 @@ struct TransactionState: Sendable {
         }
         let command = commands[answeredCount]
         lastReply = (reply, command.stage)
+        // RFC 5321 section 4.3.2: MAIL, RCPT and RSET end with 2yz, 4yz or 5yz, DATA goes on
+        // with 354 or fails with 4yz/5yz. Anything else cannot be read as a refusal (a 250 to
+        // DATA is not "refused at data"): the server and this client disagree on where they are.
+        if case .data = command, reply.code != 354, !reply.isTransientNegative, !reply.isPermanentNegative {
+            return .protocolViolation("DATA answered with \(reply.code) instead of 354", .data, reply)
+        }
+        if reply.isPositiveIntermediate, command.expectsCompletionReply {
+            return .protocolViolation("\(command.verb) answered with \(reply.code), which only DATA and AUTH may get", command.stage, reply)
+        }
         switch command {
         case .rset:
             guard reply.code == 250 else { return .protocolViolation("RSET refused", .rset, reply) }
@@ -193,5 +210,15 @@ struct TransactionState: Sendable {
             if case .bdat = commands[index], let chunk { bytes.append(contentsOf: chunk) }
         }
         return bytes
+    }
+}
+
+private extension SMTPCommand {
+    /// Commands whose only acceptable replies are 2yz, 4yz and 5yz.
+    var expectsCompletionReply: Bool {
+        switch self {
+        case .mailFrom, .rcptTo, .rset, .bdat: return true
+        default: return false
+        }
     }
 }

@@ -76,6 +76,12 @@ struct VerifyCommand: AsyncParsableCommand {
         if account != nil, host != nil {
             throw ValidationError("give either an ACCOUNT (checked by the daemon) or --host (checked directly), not both")
         }
+        if !(1...65535).contains(port) {
+            throw ValidationError("--port \(port): a TCP port is 1 to 65535")
+        }
+        if let limit = Duration(operatorInput: timeout), limit <= .zero {
+            throw ValidationError("--timeout \(timeout): give a wait above zero, e.g. 30s")
+        }
         if account == nil, host == nil {
             throw ValidationError("give an ACCOUNT of the daemon's configuration, or --host to check a relay directly")
         }
@@ -122,8 +128,8 @@ struct VerifyCommand: AsyncParsableCommand {
         do {
             connection = try await SMTPConnection.connect(configuration: configuration, tlsContext: tlsContext, logger: logger)
         } catch {
-            if let session = error.sessionSoFar { report.record(session: session, usedCredentials: nil) }
             report.fail(stage: error.stage.rawValue, message: error.description, classification: classifier.classify(error))
+            if let session = error.sessionSoFar { report.record(session: session, usedCredentials: credentials) }
             finish(report)
         }
         report.record(session: connection.session, usedCredentials: credentials)
@@ -145,6 +151,9 @@ struct VerifyCommand: AsyncParsableCommand {
             }
         }
         await connection.quit()
+        if report.failure == nil, let failure = await connection.failure {
+            report.fail(stage: failure.stage.rawValue, message: failure.description, classification: classifier.classify(failure))
+        }
         finish(report)
     }
 

@@ -48,6 +48,10 @@ struct VerifyReport: Encodable {
             authentication = "\(mechanism.rawValue) accepted for \(usedCredentials.username)"
         } else if usedCredentials == nil, failure == nil {
             authentication = "not attempted (no credentials given)"
+        } else if let usedCredentials {
+            authentication = failure?.stage == SMTPStage.auth.rawValue
+                ? "failed for \(usedCredentials.username) (below)"
+                : "not reached for \(usedCredentials.username): the session failed before AUTH"
         }
     }
 

@@ -21,7 +21,15 @@ public struct DKIMSigningKey: Sendable {
             throw DKIMError.keyFileUnreadable(path: path, reason: "no such file")
         }
         guard !isDirectory.boolValue else { throw DKIMError.keyFileUnreadable(path: path, reason: "it is a directory") }
-        guard let data = FileManager.default.contents(atPath: path) else {
+        // A device or a FIFO would be read forever (/dev/zero), and a key is a few kilobytes.
+        var status = stat()
+        guard stat(path, &status) == 0, status.st_mode & S_IFMT == S_IFREG else {
+            throw DKIMError.keyFileUnreadable(path: path, reason: "it is not a regular file (a device, a FIFO or a socket)")
+        }
+        guard status.st_size <= 1 << 20 else {
+            throw DKIMError.keyFileUnreadable(path: path, reason: "it holds \(status.st_size) bytes, far more than a PEM private key")
+        }
+        guard access(path, R_OK) == 0, let data = FileManager.default.contents(atPath: path) else {
             throw DKIMError.keyFileUnreadable(path: path, reason: "permission denied for user id \(getuid())")
         }
         try self.init(pem: [UInt8](data), source: path)

@@ -2,7 +2,8 @@
 /// failed test or `mailctl sink`'s output.
 public enum SMTPServerError: Error, Sendable, CustomStringConvertible {
     case alreadyStarted
-    case bindFailed(host: String, port: Int, detail: String)
+    /// `errno` tells the usual causes apart (EADDRINUSE, EACCES) for a message that says what to do.
+    case bindFailed(host: String, port: Int, detail: String, errno: Int32?)
     /// A `waitUntil` condition did not hold in time; carries what the server had seen.
     case timedOut(waitingFor: String, after: Duration, record: ServerRecord)
     case maildirWriteFailed(path: String, detail: String)
@@ -11,7 +12,7 @@ public enum SMTPServerError: Error, Sendable, CustomStringConvertible {
         switch self {
         case .alreadyStarted:
             return "SMTP test server: start() called twice"
-        case .bindFailed(let host, let port, let detail):
+        case .bindFailed(let host, let port, let detail, _):
             return "SMTP test server: cannot listen on \(host):\(port): \(detail)"
         case .timedOut(let waitingFor, let after, let record):
             return "SMTP test server: timed out after \(after) waiting for \(waitingFor); so far:\n\(record)"

@@ -75,7 +75,8 @@ public final class SMTPTestServer: Sendable {
             channel = try await bootstrap.bind(host: configuration.host, port: configuration.port).get()
         } catch {
             if providedGroup == nil { try? await group.shutdownGracefully() }
-            throw SMTPServerError.bindFailed(host: configuration.host, port: configuration.port, detail: "\(error)")
+            throw SMTPServerError.bindFailed(host: configuration.host, port: configuration.port, detail: "\(error)",
+                                             errno: (error as? IOError)?.errnoCode)
         }
         state.withLock { $0 = .running(channel: channel, group: group, ownsGroup: providedGroup == nil) }
         let port = channel.localAddress?.port ?? configuration.port

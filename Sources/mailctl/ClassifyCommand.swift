@@ -66,7 +66,7 @@ struct ClassifyCommand: ParsableCommand {
     /// file (account secrets readable by maild alone) is none of this command's business.
     static func rulesFiles(ofConfiguration path: String) throws -> [String] {
         guard let data = FileManager.default.contents(atPath: path) else {
-            throw ValidationError("--config: cannot read \(path)")
+            throw commandFailure("--config: cannot read \(path)")
         }
         var section = ""
         for line in String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false) {
@@ -90,12 +90,12 @@ struct ClassifyCommand: ParsableCommand {
 
     static func loadRules(_ path: String) throws -> ClassificationRuleSet {
         guard let data = FileManager.default.contents(atPath: path) else {
-            throw ValidationError("--rules: cannot read \(path)")
+            throw commandFailure("--rules: cannot read \(path)")
         }
         do {
             return try ClassificationRuleSet(parsing: String(decoding: data, as: UTF8.self), fileName: path)
         } catch {
-            throw ValidationError("--rules: \(error.description)")
+            throw commandFailure("--rules: \(error.description)")
         }
     }
 }

@@ -35,6 +35,12 @@ struct EndToEndTests {
         let object = try #require(try JSONSerialization.jsonObject(with: Data(status.standardOutput.utf8)) as? [String: Any])
         #expect(object["state"] as? String == "completed")
         #expect((object["counts"] as? [String: Any])?["sent"] as? Int == 200)
+
+        // Watching the finished job shows its state once, not once per frame the daemon sends.
+        let again = try await harness.mailctl(["watch", jobID])
+        #expect(again.standardOutput.split(separator: "\n").filter { $0.hasPrefix("job \(jobID) [") }.count == 1, "\(again.standardOutput)")
+        let againJSON = try await harness.mailctl(["watch", jobID, "--json"])
+        #expect(againJSON.standardOutput.split(separator: "\n").count == 1, "\(againJSON.standardOutput)")
     }
 
     @Test func pauseResumeAndCancelAScheduledJob() async throws {

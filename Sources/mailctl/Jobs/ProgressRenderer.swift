@@ -11,6 +11,9 @@ struct ProgressRenderer {
     private var samples: [(time: Date, done: Int)] = []
     private var lastLine: Date = .distantPast
     private var lastCounts: RecipientCounts?
+    /// What the last non-empty line or JSON event showed: the daemon ends a watch with the job
+    /// as its last event already had it, which is printed once, not twice.
+    private var lastShown: JobStatus?
 
     init(style: Style, width: Int = 30) {
         self.style = style
@@ -24,13 +27,17 @@ struct ProgressRenderer {
         samples.removeAll { now.timeIntervalSince($0.time) > 30 }
         switch style {
         case .json:
+            if final, status == lastShown { return "" }
+            lastShown = status
             return encodeJSONLine(status)
         case .bar:
             return "\r" + line(status, now: now) + "\u{1B}[K" + (final ? "\n" : "")
         case .lines:
+            if final, status == lastShown { return "" }
             guard final || (status.counts != lastCounts && now.timeIntervalSince(lastLine) >= 1) else { return "" }
             lastLine = now
             lastCounts = status.counts
+            lastShown = status
             return line(status, now: now) + "\n"
         }
     }

@@ -51,7 +51,7 @@ struct SinkCommand: AsyncParsableCommand {
         do {
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         } catch {
-            throw ValidationError("--maildir: cannot create \(maildir): \(error.localizedDescription)")
+            throw commandFailure("--maildir: cannot create \(maildir): \(error.localizedDescription)")
         }
         let configuration = SMTPServerConfiguration(
             host: host, port: port, hostname: hostname, tls: serverTLS, maximumMessageSize: maximumSize,
@@ -61,7 +61,14 @@ struct SinkCommand: AsyncParsableCommand {
         do {
             boundPort = try await server.start()
         } catch {
-            throw ValidationError("cannot listen on \(listen): \(error)")
+            guard case SMTPServerError.bindFailed(_, _, _, let code) = error else { throw commandFailure("cannot listen on \(listen): \(error)") }
+            if code == EADDRINUSE {
+                throw commandFailure("cannot listen on \(listen): the port is already in use (another sink or mail server?); pick another with --listen")
+            }
+            if code == EACCES {
+                throw commandFailure("cannot listen on \(listen): permission denied (ports below 1024 need root); pick a port above 1024 with --listen")
+            }
+            throw commandFailure("cannot listen on \(listen): \(error)")
         }
         // Written unbuffered: scripts and tests wait for this line to know the port is open.
         let banner = "mailctl sink: listening on \(host.contains(":") ? "[\(host)]" : host):\(boundPort) (TLS \(tls.rawValue)), storing messages in \(directory.path)\n"

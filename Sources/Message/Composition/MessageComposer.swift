@@ -338,7 +338,9 @@ public struct MessageComposer: Sendable {
         return true
     }
 
-    static func validateHostname(_ hostname: String) throws(MessageRenderError) {
+    /// Public so maild refuses such a `hostname` when it reads its configuration, not at the
+    /// first message of every job.
+    public static func validateHostname(_ hostname: String) throws(MessageRenderError) {
         let valid = !hostname.isEmpty && hostname.utf8.count <= 253 && hostname.utf8.allSatisfy { byte in
             switch byte {
             case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),

@@ -18,10 +18,7 @@ public struct SuppressionService: Sendable {
 
     public func add(_ request: SuppressAddresses, from client: ClientContext) async throws -> SuppressionChange {
         let addresses = try Self.checked(request.addresses)
-        let reason = request.reason.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard !reason.isEmpty, reason.count <= 500, !reason.contains(where: { $0.isNewline }) else {
-            throw IPCFailure(.badRequest, "a suppression reason is one line of 1 to 500 characters")
-        }
+        let reason = try OperatorReason.checked(request.reason, field: "reason").get()
         let added = try await store.run { try $0.suppress(addresses, reason: reason) }
         logger.info("addresses suppressed", metadata: ["added": "\(added)", "already": "\(addresses.count - added)", "reason": "\(reason)", "uid": "\(client.peer.uid)"])
         return SuppressionChange(changed: added, unchanged: addresses.count - added)

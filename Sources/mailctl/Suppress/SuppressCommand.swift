@@ -20,7 +20,8 @@ struct SuppressAddCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "add", abstract: "Suppress addresses (unsubscribes, complaints).")
     @OptionGroup var daemon: DaemonOptions
     @Argument(help: "Addresses.") var addresses: [String]
-    @Option(help: "Why, kept with each entry.") var reason = "added by operator"
+    @Option(help: "Why, kept with each entry: one line of up to 500 characters.") var reason = "added by operator"
+    func validate() throws { try OperatorReason.validate(reason, option: "--reason") }
     func run() async throws {
         let change = try await daemon.withDaemon { try await $0.call(.suppressAdd(SuppressAddresses(addresses: addresses, reason: reason))).suppressionChange() }
         writeOut("\(change.changed) added, \(change.unchanged) already suppressed\n")
@@ -67,7 +68,10 @@ struct SuppressImportCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "import", abstract: "Suppress every address of a file: one per line, or CSV with an email column.")
     @OptionGroup var daemon: DaemonOptions
     @Argument(help: "The file.") var file: String
-    @Option(help: "Why, kept with each entry (default: imported from FILE).") var reason: String?
+    @Option(help: "Why, kept with each entry: one line of up to 500 characters (default: imported from FILE).") var reason: String?
+    func validate() throws {
+        if let reason { try OperatorReason.validate(reason, option: "--reason") }
+    }
     func run() async throws {
         guard let data = FileManager.default.contents(atPath: file), let text = String(data: data, encoding: .utf8) else {
             printError("mailctl: \(file) cannot be read or is not UTF-8"); throw ExitCode(1)

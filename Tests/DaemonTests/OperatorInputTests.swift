@@ -61,4 +61,40 @@ struct OperatorInputTests {
         let paused = try await harness.mailctl(["status", jobID, "--json"])
         #expect(paused.standardOutput.contains(#""pause_reason":"\#(long)""#), "\(paused.standardOutput)")
     }
+
+    /// Entries no campaign recipient could match are refused, each named; what `suppress list`
+    /// writes (quoted as RFC 4180 says) imports back as the same addresses.
+    @Test func suppressAddRefusesInvalidAddressesAndListImportsBack() async throws {
+        let harness = try await DaemonHarness()
+        defer { Task { await harness.stop() } }
+        try await harness.startDaemon()
+
+        let invalid = ["a@b@c", "a..b@example.com", "x@-bad-.com", "x@example.com,y@example.com"]
+        let refused = try await harness.mailctl(["suppress", "add"] + invalid + ["fine@example.com"])
+        #expect(refused.status == 1, "\(refused.standardOutput)")
+        for address in invalid {
+            #expect(refused.standardError.contains(address), "\(address) not named: \(refused.standardError)")
+        }
+        #expect(!refused.standardError.contains("fine@example.com"), "\(refused.standardError)")
+        let empty = try await harness.mailctl(["suppress", "list"])
+        #expect(empty.standardOutput == "address,reason,class,job_id,at\n", "nothing may be added: \(empty.standardOutput)")
+
+        let added = try await harness.mailctl(["suppress", "add", #""a@b"@c.com"#, #""x,y"@example.com"#, "plain@example.com", "--reason", #"said "stop", twice"#])
+        #expect(added.status == 0, "\(added.standardError)")
+        #expect(added.standardOutput.contains("3 added"), "\(added.standardOutput)")
+        let list = try await harness.mailctl(["suppress", "list"])
+        #expect(list.standardOutput.contains(#""""a@b""@c.com","said ""stop"", twice","#), "\(list.standardOutput)")
+        #expect(list.standardOutput.contains(#""""x,y""@example.com","#), "\(list.standardOutput)")
+
+        let saved = harness.directory.appendingPathComponent("saved.csv")
+        try list.standardOutput.write(to: saved, atomically: true, encoding: .utf8)
+        let removed = try await harness.mailctl(["suppress", "remove", #""a@b"@c.com"#, #""x,y"@example.com"#, "plain@example.com"])
+        #expect(removed.standardOutput.contains("3 removed"), "\(removed.standardOutput)\(removed.standardError)")
+        let imported = try await harness.mailctl(["suppress", "import", saved.path, "--reason", #"said "stop", twice"#])
+        #expect(imported.status == 0, "\(imported.standardError)")
+        #expect(imported.standardOutput.contains("3 added, 0 already suppressed"), "\(imported.standardOutput)")
+        let again = try await harness.mailctl(["suppress", "list"])
+        func rows(_ csv: String) -> [String] { csv.split(separator: "\n").map { $0.split(separator: ",").dropLast().joined(separator: ",") } }
+        #expect(rows(again.standardOutput) == rows(list.standardOutput), "\(again.standardOutput)")
+    }
 }

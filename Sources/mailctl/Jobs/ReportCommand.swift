@@ -41,7 +41,7 @@ struct ReportCommand: AsyncParsableCommand {
                         let fields = [String(row.recipientID), row.address, row.state, String(row.attempts), row.lastClass ?? "", row.lastStage ?? "",
                                       row.lastCode.map(String.init) ?? "", row.lastEnhancedCode ?? "", row.lastText ?? "",
                                       row.updatedAt.map { dates.string(from: $0) } ?? "", String(row.interruptedSends ?? 0)]
-                        text += fields.map(Self.csvField).joined(separator: ",") + "\n"
+                        text += fields.map(CSVField.quoted).joined(separator: ",") + "\n"
                     }
                 }
                 writeOut(text)
@@ -49,11 +49,5 @@ struct ReportCommand: AsyncParsableCommand {
                 after = next
             }
         }
-    }
-
-    /// RFC 4180: quote fields with commas, quotes or line breaks; double inner quotes.
-    static func csvField(_ value: String) -> String {
-        guard value.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return value }
-        return "\"" + value.replacingOccurrences(of: "\"", with: "\"\"") + "\""
     }
 }

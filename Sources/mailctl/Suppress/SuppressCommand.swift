@@ -52,20 +52,18 @@ struct SuppressListCommand: AsyncParsableCommand {
                 let response = try await client.call(.suppressList(ListSuppressions(afterAddress: after)))
                 guard case .suppressions(let page) = response else { throw IPCError.unexpectedResponse(expected: "suppressions", received: response.type) }
                 for entry in page.entries {
-                    writeOut(json ? encodeJSONLine(entry) : [entry.address, csv(entry.reason), entry.replyClass ?? "", entry.jobID.map(String.init) ?? "", format.string(from: entry.at)].joined(separator: ",") + "\n")
+                    let fields = [entry.address, entry.reason, entry.replyClass ?? "", entry.jobID.map(String.init) ?? "", format.string(from: entry.at)]
+                    writeOut(json ? encodeJSONLine(entry) : fields.map(CSVField.quoted).joined(separator: ",") + "\n")
                 }
                 guard let next = page.nextAfterAddress else { return }
                 after = next
             }
         }
     }
-    private func csv(_ value: String) -> String {
-        value.contains(where: { $0 == "," || $0 == "\"" }) ? "\"" + value.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : value
-    }
 }
 
 struct SuppressImportCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "import", abstract: "Suppress every address of a file: one per line, or CSV with an email column.")
+    static let configuration = CommandConfiguration(commandName: "import", abstract: "Suppress every address of a file: one per line, or CSV with an email (or address) column.")
     @OptionGroup var daemon: DaemonOptions
     @Argument(help: "The file.") var file: String
     @Option(help: "Why, kept with each entry: one line of up to 500 characters (default: imported from FILE).") var reason: String?

@@ -97,4 +97,23 @@ struct OperatorInputTests {
         func rows(_ csv: String) -> [String] { csv.split(separator: "\n").map { $0.split(separator: ",").dropLast().joined(separator: ",") } }
         #expect(rows(again.standardOutput) == rows(list.standardOutput), "\(again.standardOutput)")
     }
+
+    /// A raw client skips mailctl's loader: maild refuses the tags that could only render
+    /// nothing itself, naming the field and line.
+    @Test func submitRefusesTemplateTagsThatCanOnlyRenderNothing() async throws {
+        let harness = try await DaemonHarness()
+        defer { Task { await harness.stop() } }
+        try await harness.startDaemon()
+        let client = try RawIPCClient(socketPath: harness.socketPath)
+        defer { client.close() }
+        _ = try client.call(#"{"id":1,"type":"hello","body":{"protocol_version":1,"client":"templates"}}"#)
+        let json = #"{"name":"raw","account":"test","from":{"address":"a@example.org"},"subject":"s","text":"Hi\n{{a.b}}","#
+            + #""attachments":[],"headers":[],"send_at":"2099-01-01T00:00:00Z"}"#
+        let spec = Data(json.utf8).base64EncodedString()
+        let refused = try client.call(#"{"id":2,"type":"submit_begin","body":{"spec":"\#(spec)","idempotency_key":"dotted"}}"#)
+        #expect(refused["type"] as? String == "error", "\(refused)")
+        let failure = try #require(refused["body"] as? [String: Any])
+        #expect(failure["code"] as? String == "invalid_campaign", "\(failure)")
+        #expect((failure["message"] as? String)?.contains("text: line 2: {{a.b}} looks inside a value") == true, "\(failure)")
+    }
 }

@@ -206,6 +206,8 @@ public final class JobService: IPCRequestHandling {
         } catch {
             throw IPCFailure(.invalidCampaign, "campaign cannot be rendered: \(error)")
         }
+        let unsupported = MessageComposer.unsupportedTemplateTags(in: spec)
+        guard unsupported.isEmpty else { throw IPCFailure(.invalidCampaign, "campaign cannot be rendered: \(unsupported.joined(separator: "; "))") }
         let job = NewJob(idempotencyKey: begin.idempotencyKey, name: spec.name, account: spec.account, ownerUID: uid_t(client.peer.uid),
                          ownerGID: gid_t(client.peer.gid), spec: begin.spec, sendAt: spec.sendAt,
                          additionalAccounts: spec.additionalAccounts ?? [])

@@ -338,6 +338,17 @@ public struct MessageComposer: Sendable {
         return true
     }
 
+    /// Tags the templates parse but that can never show a campaign value (`{{.}}`, `{{a.b}}`,
+    /// partials, set-delimiter tags), each as `field: line N: {{tag}} why`. Checked when a
+    /// campaign is loaded or submitted, not when a queued job is composed: a job stored before
+    /// this check keeps sending as it did.
+    public static func unsupportedTemplateTags(in spec: CampaignSpec) -> [String] {
+        let templates: [(String, String?)] = [("subject", spec.subject), ("text", spec.text), ("html", spec.html), ("unsubscribe.url", spec.unsubscribe?.url)]
+        return templates.flatMap { field, source in
+            TemplateScanner.scan(source ?? "").unsupported.map { "\(field): line \($0.line): \($0.description)" }
+        }
+    }
+
     /// Public so maild refuses such a `hostname` when it reads its configuration, not at the
     /// first message of every job.
     public static func validateHostname(_ hostname: String) throws(MessageRenderError) {

@@ -129,3 +129,25 @@ struct PreviewCommandTests {
         #expect(output.standardError.contains("/nonexistent/campaign.json: cannot read the campaign file"))
     }
 }
+
+extension PreviewCommandTests {
+    /// `--out` names a folder; an existing file of that name used to end in Foundation's raw
+    /// NSCocoaErrorDomain error.
+    @Test func outNamingAnExistingFileSaysWhatToDo() async throws {
+        let directory = try Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let file = directory.appendingPathComponent("taken")
+        try Data("keep me".utf8).write(to: file)
+        let output = try await MailctlProcess.run(["preview", Self.example, "--out", file.path])
+        #expect(output.status == 64, "\(output.all)")
+        #expect(output.standardError.contains("--out \(file.path): a file of that name exists; --out takes a folder"), "\(output.standardError)")
+        #expect(!output.standardError.contains("NSCocoaErrorDomain"), "\(output.standardError)")
+        #expect(try String(contentsOf: file, encoding: .utf8) == "keep me")
+
+        let inside = file.appendingPathComponent("out")
+        let below = try await MailctlProcess.run(["preview", Self.example, "--out", inside.path])
+        #expect(below.status == 64, "\(below.all)")
+        #expect(below.standardError.contains("--out \(inside.path): \(file.path) is a file, not a folder;"), "\(below.standardError)")
+        #expect(!below.standardError.contains("NSCocoaErrorDomain"), "\(below.standardError)")
+    }
+}

@@ -1,4 +1,6 @@
 import Delivery
+import Foundation
+import Message
 import SMTP
 
 /// A sending account: the relay, how to reach it, and who we are there. The secret is read
@@ -98,8 +100,8 @@ public struct AccountConfiguration: Sendable {
         // has its own quota), they are not added to them.
         let limits = reader.rateLimits() ?? preset?.limits.rateLimits ?? []
         var timeouts = SMTPTimeouts()
-        if let connect = reader.duration("connect_timeout") { timeouts.connect = connect }
-        if let command = reader.duration("command_timeout") {
+        if let connect = reader.positiveDuration("connect_timeout") { timeouts.connect = connect }
+        if let command = reader.positiveDuration("command_timeout") {
             timeouts.command = command
             timeouts.mail = command
             timeouts.rcpt = command
@@ -108,7 +110,7 @@ public struct AccountConfiguration: Sendable {
         }
         // The wait for the reply to the final dot: RFC 5321 says 10 minutes, because a relay
         // may scan the message before answering; a relay that never answers costs that long.
-        if let data = reader.duration("data_timeout") { timeouts.dataTermination = data }
+        if let data = reader.positiveDuration("data_timeout") { timeouts.dataTermination = data }
         var dkim: DKIMSettings?
         let dkimValues = (reader.string("dkim_domain"), reader.string("dkim_selector"), reader.string("dkim_key_file"))
         switch dkimValues {
@@ -122,10 +124,23 @@ public struct AccountConfiguration: Sendable {
         let insecure = reader.boolean("insecure") ?? false
         let plaintext = reader.boolean("allow_plaintext_auth") ?? false
         guard let host else { return nil }
+        if !Self.isUsableHost(host) {
+            reader.problem("host", "\(String(reflecting: host)) is not an IP address or a host name of letters, digits, '-' and '.' (an internationalized name as its xn-- A-label)")
+        }
         return AccountConfiguration(
             name: name, host: host, port: port, tlsMode: tlsMode, caFile: reader.string("ca_file"), insecure: insecure,
             authMechanism: mechanism, allowsPlaintextAuthentication: plaintext, credentials: credentials,
             heloName: reader.string("helo"), concurrency: concurrency, messagesPerConnection: perConnection,
             rateLimits: limits.map(\.description), limits: limits, timeouts: timeouts, dkim: dkim, preset: preset?.name)
+    }
+
+    /// A relay host as the SMTP client resolves it: an IPv4 or IPv6 address, or a host name of
+    /// letters, digits, '-' and '.' (an internationalized name as its A-label). Anything else
+    /// (`exa mple.com`) passed the check and failed every connection.
+    static func isUsableHost(_ host: String) -> Bool {
+        var buffer = in6_addr()
+        if inet_pton(AF_INET, host, &buffer) == 1 || inet_pton(AF_INET6, host, &buffer) == 1 { return true }
+        guard host.utf8.count <= 253, case .name(let name)? = try? EmailDomain(host), name == host else { return false }
+        return true
     }
 }

@@ -26,7 +26,9 @@ struct ConfigurationFile {
     static func parse(_ text: String, path: String, problems: inout [ConfigurationProblem]) -> ConfigurationFile {
         var file = ConfigurationFile(path: path)
         var lineNumber = 0
-        for rawLine in text.split(separator: "\n", omittingEmptySubsequences: false) {
+        // Swift reads "\r\n" as one Character, so splitting on "\n" alone would leave a file
+        // saved on Windows as one long line.
+        for rawLine in text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" }) {
             lineNumber += 1
             var line = Substring(rawLine)
             if line.hasSuffix("\r") { line = line.dropLast() }

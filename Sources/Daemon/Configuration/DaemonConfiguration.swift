@@ -83,13 +83,20 @@ public struct DaemonConfiguration: Sendable {
                 if seenDaemon { problems.append(ConfigurationProblem(file: path, line: section.line, "[daemon] appears twice")) }
                 seenDaemon = true
                 var reader = SectionReader(section, path: path, knownKeys: daemonKeys)
-                if let socket = reader.string("socket") { configuration.socketPath = resolve(socket, base: base) }
+                if let socket = reader.string("socket") {
+                    configuration.socketPath = resolve(socket, base: base)
+                    if let problem = Self.socketPathProblem(configuration.socketPath) { reader.problem("socket", problem) }
+                }
                 if let mode = reader.octalMode("socket_mode") { configuration.socketMode = mode }
                 configuration.socketGroup = reader.string("socket_group")
                 configuration.clientGroup = reader.string("client_group")
                 configuration.adminGroup = reader.string("admin_group")
                 if let database = reader.string("database") { configuration.databasePath = resolve(database, base: base) }
-                if let hostname = reader.string("hostname") { configuration.hostname = hostname }
+                if let hostname = reader.string("hostname") {
+                    // Checked here, or every message of every job fails to render.
+                    do { try MessageComposer.validateHostname(hostname) } catch { reader.problem("hostname", error.description) }
+                    configuration.hostname = hostname
+                }
                 configuration.unsubscribeKeyFile = reader.string("unsubscribe_key_file").map { resolve($0, base: base) }
                 if let clients = reader.integer("max_clients", range: 1...65_536) { configuration.maximumClients = clients }
                 for group in [configuration.socketGroup, configuration.clientGroup, configuration.adminGroup].compactMap({ $0 }) where getgrnam(group) == nil {
@@ -199,6 +206,15 @@ public struct DaemonConfiguration: Sendable {
     /// beside its data.
     static func resolve(_ path: String, base: String) -> String {
         path.hasPrefix("/") ? path : URL(fileURLWithPath: base).appendingPathComponent(path).standardized.path
+    }
+
+    /// A Unix socket's path must fit `sun_path` with its NUL (108 bytes on Linux); a longer
+    /// one passed the check and then failed to bind at every start.
+    static func socketPathProblem(_ path: String) -> String? {
+        let room = MemoryLayout.size(ofValue: sockaddr_un().sun_path) - 1
+        let length = path.utf8.count
+        guard length > room else { return nil }
+        return "the path \(path) is \(length) bytes, longer than the \(room) a Unix socket path may have; choose a shorter one (such as /run/maild/maild.sock)"
     }
 
     static func systemHostname() -> String {

@@ -75,6 +75,17 @@ struct SectionReader {
         return value
     }
 
+    /// A duration that must be longer than zero: a zero timeout fails every SMTP session at
+    /// its first step, after the configuration was accepted.
+    mutating func positiveDuration(_ key: String) -> Duration? {
+        guard let value = duration(key) else { return nil }
+        guard value > .zero else {
+            problem(key, "must be longer than 0s")
+            return nil
+        }
+        return value
+    }
+
     /// A size in bytes: `65536`, `512K`, `5M`, `1G` (powers of 1024; `KiB`, `MiB`, `GiB`, `KB`,
     /// `MB` and `GB` mean the same), within `range`.
     mutating func byteSize(_ key: String, range: ClosedRange<Int>) -> Int? {

@@ -88,7 +88,8 @@ public final class JobService: IPCRequestHandling {
             throw IPCFailure(.badRequest, "watch is served by the connection loop")
         case .pause(let pause):
             _ = try await authorizedStatus(pause.jobID, client)
-            let reason = pause.reason ?? "paused by uid \(client.peer.uid)"
+            // The reason goes into status and the log line below: one line, or it could forge log lines.
+            let reason = try pause.reason.map { try OperatorReason.checked($0, field: "reason").get() } ?? "paused by uid \(client.peer.uid)"
             try await store.run { try $0.pause(jobID: pause.jobID, reason: reason) }
             jobHalted(pause.jobID)
             logger.info("job paused", metadata: ["job_id": "\(pause.jobID)", "reason": "\(reason)"])
@@ -205,6 +206,8 @@ public final class JobService: IPCRequestHandling {
         } catch {
             throw IPCFailure(.invalidCampaign, "campaign cannot be rendered: \(error)")
         }
+        let unsupported = MessageComposer.unsupportedTemplateTags(in: spec)
+        guard unsupported.isEmpty else { throw IPCFailure(.invalidCampaign, "campaign cannot be rendered: \(unsupported.joined(separator: "; "))") }
         let job = NewJob(idempotencyKey: begin.idempotencyKey, name: spec.name, account: spec.account, ownerUID: uid_t(client.peer.uid),
                          ownerGID: gid_t(client.peer.gid), spec: begin.spec, sendAt: spec.sendAt,
                          additionalAccounts: spec.additionalAccounts ?? [])

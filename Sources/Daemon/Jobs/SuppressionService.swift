@@ -18,10 +18,7 @@ public struct SuppressionService: Sendable {
 
     public func add(_ request: SuppressAddresses, from client: ClientContext) async throws -> SuppressionChange {
         let addresses = try Self.checked(request.addresses)
-        let reason = request.reason.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard !reason.isEmpty, reason.count <= 500, !reason.contains(where: { $0.isNewline }) else {
-            throw IPCFailure(.badRequest, "a suppression reason is one line of 1 to 500 characters")
-        }
+        let reason = try OperatorReason.checked(request.reason, field: "reason").get()
         let added = try await store.run { try $0.suppress(addresses, reason: reason) }
         logger.info("addresses suppressed", metadata: ["added": "\(added)", "already": "\(addresses.count - added)", "reason": "\(reason)", "uid": "\(client.peer.uid)"])
         return SuppressionChange(changed: added, unchanged: addresses.count - added)
@@ -29,7 +26,7 @@ public struct SuppressionService: Sendable {
 
     public func remove(_ request: UnsuppressAddresses, from client: ClientContext) async throws -> SuppressionChange {
         try Self.requireAdmin(client, "remove addresses from the suppression list")
-        let addresses = try Self.checked(request.addresses)
+        let addresses = try Self.checked(request.addresses, requireValid: false)
         let removed = try await store.run { store in try addresses.reduce(0) { $0 + (try store.unsuppress($1) ? 1 : 0) } }
         logger.notice("addresses removed from the suppression list", metadata: ["removed": "\(removed)", "uid": "\(client.peer.uid)"])
         return SuppressionChange(changed: removed, unchanged: addresses.count - removed)
@@ -86,23 +83,39 @@ public struct SuppressionService: Sendable {
     }
 
     /// Addresses as sent, each checked to look like one; every bad one is named.
-    static func checked(_ addresses: [String]) throws -> [String] {
+    ///
+    /// Adding (`requireValid`) parses each as the campaign loader parses a recipient: an entry
+    /// no campaign could hold (`a@b@c`, `x@example.com,y@example.com`) suppresses nobody and
+    /// hides the operator's typo. Removing only checks the shape, so an entry listed before
+    /// this check can still be taken out.
+    static func checked(_ addresses: [String], requireValid: Bool = true) throws -> [String] {
         guard !addresses.isEmpty else { throw IPCFailure(.badRequest, "no address given") }
         guard addresses.count <= IPCLimits.maximumRecipientsPerChunk else {
             throw IPCFailure(.limitExceeded, "at most \(IPCLimits.maximumRecipientsPerChunk) addresses per request, this one has \(addresses.count)")
         }
         let trimmed = addresses.map { $0.trimmingCharacters(in: .whitespaces) }
-        let bad = trimmed.filter { address in
-            guard let at = address.lastIndex(of: "@") else { return true }
-            return address.count > 320 || at == address.startIndex || address.index(after: at) == address.endIndex
-                || address.contains { $0.isWhitespace || $0.isNewline || $0 == "<" || $0 == ">" }
+        var bad: [String] = []
+        var normalized: [String] = []
+        for address in trimmed {
+            if let at = address.lastIndex(of: "@"), address.count <= 320, at != address.startIndex, address.index(after: at) != address.endIndex,
+               !address.contains(where: { $0.isWhitespace || $0.isNewline || $0 == "<" || $0 == ">" }) {
+                // The form recipients are stored in (an internationalized domain as its
+                // A-label), so `user@bücher.example` stops mail to a listed
+                // `user@xn--bcher-kva.example`.
+                do {
+                    normalized.append(try EmailAddress(addrSpec: address).normalizedKey)
+                } catch {
+                    if requireValid { bad.append("\(error)") } else { normalized.append(address) }
+                }
+            } else {
+                bad.append("not an address: \(String(reflecting: address))")
+            }
         }
         guard bad.isEmpty else {
-            throw IPCFailure(.badRequest, "not an address: \(bad.prefix(5).map { String(reflecting: $0) }.joined(separator: ", "))\(bad.count > 5 ? " and \(bad.count - 5) more" : "")")
+            let shown = 10
+            throw IPCFailure(.badRequest, "addresses: \(bad.prefix(shown).joined(separator: "; "))\(bad.count > shown ? "; and \(bad.count - shown) more" : ""); nothing was changed")
         }
-        // The form recipients are stored in (an internationalized domain as its A-label), so
-        // `user@bücher.example` stops mail to a listed `user@xn--bcher-kva.example`.
-        return trimmed.map { (try? EmailAddress(addrSpec: $0))?.normalizedKey ?? $0 }
+        return normalized
     }
 }
 

@@ -109,7 +109,8 @@ public struct ProviderTable: Sendable {
         var current: String?
         var ratesSeen: Set<String> = []
         var ruleNames = Set(providers.flatMap { $0.suspensionRules.map(\.name) })
-        for (offset, rawLine) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+        // "\r\n" is one Character in Swift: split on it too, or a CRLF file is one long line.
+        for (offset, rawLine) in text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" }).enumerated() {
             let line = offset + 1
             let trimmed = rawLine.trimmingCharacters(in: .whitespaces)
             if trimmed.isEmpty || trimmed.hasPrefix("#") { continue }

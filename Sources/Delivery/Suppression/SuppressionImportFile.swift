@@ -2,7 +2,7 @@ import Foundation
 
 /// The addresses of a `mailctl suppress import` file: one address per line, or a CSV file
 /// whose header row has an `email` column (any case), as exported by most list tools and as
-/// campaign recipient lists are written. Blank lines and `#` comments (in the plain form)
+/// campaign recipient lists are written, or an `address` column, as `suppress list` writes. Blank lines and `#` comments (in the plain form)
 /// are skipped; a byte order mark is dropped.
 public struct SuppressionImportFile: Sendable, Equatable {
     public private(set) var addresses: [String] = []
@@ -15,9 +15,10 @@ public struct SuppressionImportFile: Sendable, Equatable {
         let lines = text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).map(String.init)
         guard let headerIndex = lines.firstIndex(where: { !$0.trimmingCharacters(in: .whitespaces).isEmpty }) else { return }
         let header = Self.fields(lines[headerIndex]).map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
-        if header.count > 1 || header.first == "email" {
-            guard let column = header.firstIndex(of: "email") else {
-                problems.append("\(name):\(headerIndex + 1): a CSV file needs an email column; its header has \(header.joined(separator: ", "))")
+        if header.count > 1 || header.first == "email" || header.first == "address" {
+            // `address` is the column `mailctl suppress list` writes, so a saved list imports.
+            guard let column = header.firstIndex(of: "email") ?? header.firstIndex(of: "address") else {
+                problems.append("\(name):\(headerIndex + 1): a CSV file needs an email (or address) column; its header has \(header.joined(separator: ", "))")
                 return
             }
             for (offset, line) in lines.enumerated().dropFirst(headerIndex + 1) where !line.trimmingCharacters(in: .whitespaces).isEmpty {
@@ -47,17 +48,21 @@ public struct SuppressionImportFile: Sendable, Equatable {
         var fields: [String] = []
         var field = ""
         var quoted = false
-        var iterator = line.makeIterator()
-        while let character = iterator.next() {
+        var afterClosingQuote = false
+        for character in line {
+            // `""` inside a quoted field is one quote, even at the field's start, as in
+            // `"""a@b""@example.com"` (the list's form of `"a@b"@example.com`).
+            let escapedQuote = afterClosingQuote && character == "\""
+            afterClosingQuote = false
             if quoted {
                 if character == "\"" {
                     quoted = false
+                    afterClosingQuote = true
                 } else {
                     field.append(character)
                 }
             } else if character == "\"" {
-                // A quote right after a closing quote is an escaped quote.
-                if !field.isEmpty { field.append("\"") }
+                if escapedQuote { field.append("\"") }
                 quoted = true
             } else if character == "," {
                 fields.append(field)

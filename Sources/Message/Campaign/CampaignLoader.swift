@@ -225,7 +225,13 @@ private struct Loading {
                 add(template.place, (template.label.map { "\($0): " } ?? "") + error.description)
                 continue
             }
-            checkVariables(template, defined: recipients.defined, missingIn: recipients.missingIn, source: source, unsubscribe: unsubscribe)
+            let unsupported = TemplateScanner.scan(template.source).unsupported
+            for tag in unsupported {
+                add(template.place, Self.location(label: template.label, line: tag.line) + tag.description)
+            }
+            if unsupported.isEmpty {
+                checkVariables(template, defined: recipients.defined, missingIn: recipients.missingIn, source: source, unsubscribe: unsubscribe)
+            }
         }
         if problems.isEmpty, source != nil {
             do {
@@ -646,6 +652,12 @@ private struct Loading {
         }
     }
 
+    /// JSONSerialization gives `true` and `false` as NSNumbers too; theirs is the type
+    /// encoding of a C char (`c`), which it never uses for a number.
+    static func isJSONBoolean(_ number: NSNumber) -> Bool {
+        String(cString: number.objCType) == "c"
+    }
+
     mutating func inlineRecipients(_ value: Any, headerVariables: [String], tally: inout RecipientTally) -> RecipientSource? {
         guard let list = value as? [Any] else {
             add("recipients", "must be a list of {\"email\": ...} objects")
@@ -669,15 +681,19 @@ private struct Loading {
             var variables: [String: String] = [:]
             if let vars = object["vars"] {
                 if let vars = vars as? [String: Any] {
-                    for (key, value) in vars {
+                    // In key order, so problems are listed the same way every time.
+                    for (key, value) in vars.sorted(by: { $0.key < $1.key }) {
                         if CampaignLoader.computedVariables.contains(key) {
                             add("\(place).vars.\(key)", "\(key) is a built-in variable; rename this one")
                         } else if let text = value as? String {
                             variables[key] = text
-                        } else if let number = value as? NSNumber {
+                        } else if let number = value as? NSNumber, !Self.isJSONBoolean(number) {
                             variables[key] = number.stringValue
+                        } else if let flag = value as? NSNumber {
+                            // As "0" or "1" a false would still open {{#\(key)}} sections.
+                            add("\(place).vars.\(key)", "is \(flag.boolValue) (a boolean); vars are strings or numbers: write \"yes\" for true, and \"\" (or leave \(key) out) for false, so {{#\(key)}} sections show only for true")
                         } else {
-                            add("\(place).vars.\(key)", "must be a string or a number")
+                            add("\(place).vars.\(key)", "must be a string or a number, not \(value is NSNull ? "null" : value is [Any] ? "a list" : "an object")")
                         }
                     }
                 } else {
@@ -781,11 +797,16 @@ private struct Loading {
 
     // MARK: templates
 
+    /// `body.txt line 3: ` for a template file, `line 3: ` for an inline one (nothing on line 1).
+    static func location(label: String?, line: Int) -> String {
+        label.map { "\($0) line \(line): " } ?? (line > 1 ? "line \(line): " : "")
+    }
+
     mutating func checkVariables(_ template: (place: String, label: String?, source: String), defined: Set<String>,
                                  missingIn: [String: (first: Int, count: Int)], source: RecipientSource?, unsubscribe: CampaignUnsubscribe?) {
         var reported = Set<String>()
         for variable in TemplateScanner.scan(template.source).variables where reported.insert(variable.name).inserted {
-            let at = template.label.map { "\($0) line \(variable.line): " } ?? (variable.line > 1 ? "line \(variable.line): " : "")
+            let at = Self.location(label: template.label, line: variable.line)
             if variable.name == "unsubscribe_url" {
                 if template.place == "unsubscribe.url" {
                     add(template.place, "\(at){{unsubscribe_url}} cannot be used in the unsubscribe URL itself")

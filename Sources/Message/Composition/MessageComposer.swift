@@ -338,7 +338,20 @@ public struct MessageComposer: Sendable {
         return true
     }
 
-    static func validateHostname(_ hostname: String) throws(MessageRenderError) {
+    /// Tags the templates parse but that can never show a campaign value (`{{.}}`, `{{a.b}}`,
+    /// partials, set-delimiter tags), each as `field: line N: {{tag}} why`. Checked when a
+    /// campaign is loaded or submitted, not when a queued job is composed: a job stored before
+    /// this check keeps sending as it did.
+    public static func unsupportedTemplateTags(in spec: CampaignSpec) -> [String] {
+        let templates: [(String, String?)] = [("subject", spec.subject), ("text", spec.text), ("html", spec.html), ("unsubscribe.url", spec.unsubscribe?.url)]
+        return templates.flatMap { field, source in
+            TemplateScanner.scan(source ?? "").unsupported.map { "\(field): line \($0.line): \($0.description)" }
+        }
+    }
+
+    /// Public so maild refuses such a `hostname` when it reads its configuration, not at the
+    /// first message of every job.
+    public static func validateHostname(_ hostname: String) throws(MessageRenderError) {
         let valid = !hostname.isEmpty && hostname.utf8.count <= 253 && hostname.utf8.allSatisfy { byte in
             switch byte {
             case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),

@@ -6,6 +6,10 @@
 /// Section names (`{{#vip}}`, `{{^vip}}`) are not reported as required: a section is how a
 /// template handles a variable some recipients lack. After a set-delimiter tag (`{{=<% %>=}}`)
 /// the rest of the template is not scanned.
+///
+/// Tags that swift-mustache parses but that can never show a campaign value are listed as
+/// unsupported, so loading fails instead of every message showing nothing (or, for `{{.}}`, a
+/// Swift dictionary): variables are flat strings and a campaign has no partials.
 enum TemplateScanner {
     struct Variable: Equatable {
         /// The first component of a dotted name (`a` for `{{a.b}}`): values are strings.
@@ -19,15 +23,26 @@ enum TemplateScanner {
         case variable(String, escaped: Bool)
     }
 
+    /// A tag a campaign template may not use, and why, for the operator.
+    struct Unsupported: Equatable {
+        var tag: String
+        var line: Int
+        var problem: String
+
+        var description: String { "\(tag) \(problem)" }
+    }
+
     struct Result {
         var variables: [Variable]
         /// nil when the template uses anything beyond text and plain variable tags.
         var segments: [Segment]?
+        var unsupported: [Unsupported] = []
     }
 
     static func scan(_ template: String) -> Result {
         let bytes = Array(template.utf8)
         var variables: [Variable] = []
+        var unsupported: [Unsupported] = []
         var segments: [Segment]? = []
         var text: [UInt8] = []
         var line = 1
@@ -58,22 +73,39 @@ enum TemplateScanner {
             index = contentEnd + closer.count
             var name = content.trimmingWhitespace
             var escaped = !triple
+            let tag = String(decoding: bytes[contentStart - (triple ? 3 : 2)..<index], as: UTF8.self)
+            func refuse(_ problem: String) { unsupported.append(Unsupported(tag: tag, line: tagLine, problem: problem)) }
             if !triple, let sigil = name.first {
                 switch sigil {
                 case "&":
                     escaped = false
                     name = String(name.dropFirst()).trimmingWhitespace
-                case "#", "^", "/", "!", ">", "<", "$", "%":
+                case "#", "^", "/":
+                    // `/` closes a section already reported at its opening tag.
+                    let section = String(name.dropFirst()).trimmingWhitespace
+                    if sigil != "/", section.contains(".") { refuse(Self.dottedProblem(section)) }
+                    segments = nil
+                    continue
+                case ">", "<":
+                    refuse("includes another template, and a campaign has none: put the text in this template")
+                    segments = nil
+                    continue
+                case "!", "$", "%":
                     segments = nil
                     continue
                 case "=":
-                    segments = nil
-                    return Result(variables: variables, segments: nil)
+                    refuse("changes the tag delimiters, which campaign templates do not support: write every tag with {{ and }}")
+                    return Result(variables: variables, segments: nil, unsupported: unsupported)
                 default:
                     break
                 }
             }
-            guard !name.isEmpty, name != "." else {
+            guard !name.isEmpty else {
+                segments = nil
+                continue
+            }
+            if name == "." {
+                refuse(Self.dottedProblem(name))
                 segments = nil
                 continue
             }
@@ -84,6 +116,7 @@ enum TemplateScanner {
             }
             let first = variableName.split(separator: ".", maxSplits: 1).first.map(String.init) ?? variableName
             variables.append(Variable(name: first, line: tagLine))
+            if variableName.contains(".") { refuse(Self.dottedProblem(variableName)) }
             if first != name {
                 // Dotted names and transforms (`{{uppercased(name)}}`) are left to swift-mustache.
                 segments = nil
@@ -94,7 +127,15 @@ enum TemplateScanner {
         }
         if index < bytes.count { text.append(contentsOf: bytes[index...]) }
         flushText()
-        return Result(variables: variables, segments: segments)
+        return Result(variables: variables, segments: segments, unsupported: unsupported)
+    }
+
+    /// Mustache looks inside a value for `a.b` and shows the current item for `.`; campaign
+    /// values are plain strings, so neither can show anything but nothing.
+    private static func dottedProblem(_ name: String) -> String {
+        if name == "." { return "shows the current item of a list, and campaign variables are single strings: name the variable, e.g. {{first_name}}" }
+        let first = name.split(separator: ".", maxSplits: 1).first.map(String.init) ?? name
+        return "looks inside a value, and campaign variables are single strings with no fields: write {{\(first)}} or name the variable without a dot"
     }
 
     private static func find(_ needle: [UInt8], in bytes: [UInt8], from start: Int) -> Int? {

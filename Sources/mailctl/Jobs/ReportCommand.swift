@@ -8,28 +8,40 @@ struct ReportCommand: AsyncParsableCommand {
 
     enum Format: String, ExpressibleByArgument { case csv, json }
 
+    /// The recipient states maild stores (Queue's `RecipientState`, which mailctl does not
+    /// link): a misspelt state used to match no row and print an empty report with status 0.
+    enum StateFilter: String, ExpressibleByArgument, CaseIterable {
+        case pending, sending, sent, deferred, failed, skipped, cancelled
+    }
+
     @OptionGroup var daemon: DaemonOptions
     @Argument(help: "Job id.") var job: Int64
     @Option(help: "csv (default) or json (one object per line).") var format: Format = .csv
-    @Option(help: "Only recipients in this state (sent, failed, deferred, ...).") var state: String?
+    @Option(help: "Only recipients in this state: pending, sending, sent, deferred, failed, skipped or cancelled.") var state: StateFilter?
 
     func run() async throws {
         try await daemon.withDaemon { client in
-            if format == .csv { writeOut("recipient_id,address,state,attempts,class,stage,code,enhanced_code,text,updated_at,interrupted_sends\n") }
             var after: Int64 = 0
+            // The header waits for the first page: a job that does not exist prints nothing on
+            // standard output, only the error.
+            var headerWritten = format != .csv
             let dates = ISO8601DateFormatter()
             while true {
                 let response = try await client.call(.report(ReportRequest(jobID: job, afterRecipientID: after)))
                 guard case .report(let page) = response else { throw IPCError.unexpectedResponse(expected: "report", received: response.type) }
                 var text = ""
-                for row in page.rows where state == nil || row.state == state {
+                if !headerWritten {
+                    text = "recipient_id,address,state,attempts,class,stage,code,enhanced_code,text,updated_at,interrupted_sends\n"
+                    headerWritten = true
+                }
+                for row in page.rows where state == nil || row.state == state?.rawValue {
                     if format == .json {
                         text += encodeJSONLine(row)
                     } else {
                         let fields = [String(row.recipientID), row.address, row.state, String(row.attempts), row.lastClass ?? "", row.lastStage ?? "",
                                       row.lastCode.map(String.init) ?? "", row.lastEnhancedCode ?? "", row.lastText ?? "",
                                       row.updatedAt.map { dates.string(from: $0) } ?? "", String(row.interruptedSends ?? 0)]
-                        text += fields.map(Self.csvField).joined(separator: ",") + "\n"
+                        text += fields.map(CSVField.quoted).joined(separator: ",") + "\n"
                     }
                 }
                 writeOut(text)
@@ -37,11 +49,5 @@ struct ReportCommand: AsyncParsableCommand {
                 after = next
             }
         }
-    }
-
-    /// RFC 4180: quote fields with commas, quotes or line breaks; double inner quotes.
-    static func csvField(_ value: String) -> String {
-        guard value.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return value }
-        return "\"" + value.replacingOccurrences(of: "\"", with: "\"\"") + "\""
     }
 }

@@ -38,8 +38,12 @@ struct PauseCommand: AsyncParsableCommand {
 
     @OptionGroup var daemon: DaemonOptions
     @Argument(help: "Job id.") var job: Int64
-    @Option(help: "Why, shown in status.") var reason: String?
+    @Option(help: "Why, shown in status: one line of up to 500 characters.") var reason: String?
     @Flag(help: "One JSON object.") var json = false
+
+    func validate() throws {
+        if let reason { try OperatorReason.validate(reason, option: "--reason") }
+    }
 
     func run() async throws {
         let status = try await daemon.withDaemon { client in try await client.call(.pause(PauseJob(jobID: job, reason: reason))).job() }

@@ -35,6 +35,10 @@ struct PreviewCommand: ParsableCommand {
 
     func validate() throws {
         if recipient != nil && out != nil { throw ValidationError("--recipient and --out cannot be used together") }
+        if let out, let file = Self.fileInTheWay(of: out) {
+            let what = file == out ? "a file of that name exists" : "\(file) is a file, not a folder"
+            throw ValidationError("--out \(out): \(what); --out takes a folder (created if missing) to write NNNNNN.eml files into: give a new or existing folder, or move the file away")
+        }
     }
 
     func run() throws {
@@ -76,7 +80,14 @@ struct PreviewCommand: ParsableCommand {
         var index: Int64 = 0
         var errors: [String] = []
         let wanted = try recipient.map { try Self.key(of: $0) }
-        if let out { try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true) }
+        if let out {
+            do {
+                try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+            } catch {
+                printError("mailctl: --out \(out): cannot create the folder: \(Self.reason(error))")
+                throw ExitCode(1)
+            }
+        }
         while let next = try recipients.next() {
             index += 1
             if let wanted, (try? Self.key(of: next.address)) != wanted { continue }
@@ -92,7 +103,12 @@ struct PreviewCommand: ParsableCommand {
             if let out {
                 let name = String(repeating: "0", count: max(0, 6 - String(index).count)) + String(index) + ".eml"
                 let path = URL(fileURLWithPath: out).appendingPathComponent(name)
-                try Data(message.bytes).write(to: path)
+                do {
+                    try Data(message.bytes).write(to: path)
+                } catch {
+                    printError("mailctl: --out \(out): cannot write \(path.path): \(Self.reason(error))")
+                    throw ExitCode(1)
+                }
                 continue
             }
             if !json { FileHandle.standardOutput.write(Data(message.bytes)) }
@@ -105,7 +121,27 @@ struct PreviewCommand: ParsableCommand {
         return errors
     }
 
-    private static func key(of address: String) throws -> String {
+    /// The nearest existing path of `folder` and its parents, when it is not a folder: the
+    /// folder cannot be created there, and Foundation's error would not say why.
+    private static func fileInTheWay(of folder: String) -> String? {
+        var url = URL(fileURLWithPath: folder)
+        while url.path != "/" {
+            var isFolder: ObjCBool = false
+            if FileManager.default.fileExists(atPath: url.path, isDirectory: &isFolder) { return isFolder.boolValue ? nil : url.path }
+            url.deleteLastPathComponent()
+        }
+        return nil
+    }
+
+    /// The system's words for a file error (`Permission denied`, `Not a directory`), not
+    /// Foundation's `NSCocoaErrorDomain` dump.
+    private static func reason(_ error: any Error) -> String {
+        let underlying = (error as NSError).userInfo[NSUnderlyingErrorKey] as? NSError
+        if let posix = underlying, posix.domain == NSPOSIXErrorDomain { return String(cString: strerror(Int32(posix.code))) }
+        return (error as NSError).localizedDescription
+    }
+
+        private static func key(of address: String) throws -> String {
         do {
             return try EmailAddress(addrSpec: address.trimmingCharacters(in: .whitespaces)).normalizedKey
         } catch {

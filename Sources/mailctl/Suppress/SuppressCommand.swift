@@ -20,7 +20,8 @@ struct SuppressAddCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "add", abstract: "Suppress addresses (unsubscribes, complaints).")
     @OptionGroup var daemon: DaemonOptions
     @Argument(help: "Addresses.") var addresses: [String]
-    @Option(help: "Why, kept with each entry.") var reason = "added by operator"
+    @Option(help: "Why, kept with each entry: one line of up to 500 characters.") var reason = "added by operator"
+    func validate() throws { try OperatorReason.validate(reason, option: "--reason") }
     func run() async throws {
         let change = try await daemon.withDaemon { try await $0.call(.suppressAdd(SuppressAddresses(addresses: addresses, reason: reason))).suppressionChange() }
         writeOut("\(change.changed) added, \(change.unchanged) already suppressed\n")
@@ -51,23 +52,24 @@ struct SuppressListCommand: AsyncParsableCommand {
                 let response = try await client.call(.suppressList(ListSuppressions(afterAddress: after)))
                 guard case .suppressions(let page) = response else { throw IPCError.unexpectedResponse(expected: "suppressions", received: response.type) }
                 for entry in page.entries {
-                    writeOut(json ? encodeJSONLine(entry) : [entry.address, csv(entry.reason), entry.replyClass ?? "", entry.jobID.map(String.init) ?? "", format.string(from: entry.at)].joined(separator: ",") + "\n")
+                    let fields = [entry.address, entry.reason, entry.replyClass ?? "", entry.jobID.map(String.init) ?? "", format.string(from: entry.at)]
+                    writeOut(json ? encodeJSONLine(entry) : fields.map(CSVField.quoted).joined(separator: ",") + "\n")
                 }
                 guard let next = page.nextAfterAddress else { return }
                 after = next
             }
         }
     }
-    private func csv(_ value: String) -> String {
-        value.contains(where: { $0 == "," || $0 == "\"" }) ? "\"" + value.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : value
-    }
 }
 
 struct SuppressImportCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "import", abstract: "Suppress every address of a file: one per line, or CSV with an email column.")
+    static let configuration = CommandConfiguration(commandName: "import", abstract: "Suppress every address of a file: one per line, or CSV with an email (or address) column.")
     @OptionGroup var daemon: DaemonOptions
     @Argument(help: "The file.") var file: String
-    @Option(help: "Why, kept with each entry (default: imported from FILE).") var reason: String?
+    @Option(help: "Why, kept with each entry: one line of up to 500 characters (default: imported from FILE).") var reason: String?
+    func validate() throws {
+        if let reason { try OperatorReason.validate(reason, option: "--reason") }
+    }
     func run() async throws {
         guard let data = FileManager.default.contents(atPath: file), let text = String(data: data, encoding: .utf8) else {
             printError("mailctl: \(file) cannot be read or is not UTF-8"); throw ExitCode(1)

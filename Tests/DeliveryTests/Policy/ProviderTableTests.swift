@@ -125,3 +125,14 @@ struct ProviderTableTests {
         return String(decoding: data, as: UTF8.self).split(separator: "\n").map(String.init)
     }
 }
+
+extension ProviderTableTests {
+    /// "\r\n" is one Character in Swift: an override file saved on Windows used to fail on
+    /// line 1 as one long line.
+    @Test func crlfOverrideFilesReadLikeLF() throws {
+        var table = ProviderTable()
+        try table.apply("# corporate relay\r\nprovider corp\r\ndomains corp.example *.corp.example\r\n\r\n", file: "crlf.conf")
+        #expect(table.provider(forDomain: "mail.corp.example") == "corp")
+        #expect(table.provider(forDomain: "corp.example") == "corp")
+    }
+}

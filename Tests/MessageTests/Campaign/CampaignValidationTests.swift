@@ -94,7 +94,7 @@ struct CampaignValidationTests {
         }
     }
 
-    @Test(arguments: cases)
+    @Test(arguments: cases + supportCases)
     func everyProblemIsReportedWithItsPlace(testCase: Case) throws {
         var fields = CampaignFixture.validFields
         for (key, value) in testCase.fields { fields[key] = value }

@@ -69,7 +69,8 @@ struct ClassifyCommand: ParsableCommand {
             throw commandFailure("--config: cannot read \(path)")
         }
         var section = ""
-        for line in String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false) {
+        // `isNewline`: a CRLF file's "\r\n" is one Character, which a split on "\n" misses.
+        for line in String(decoding: data, as: UTF8.self).split(omittingEmptySubsequences: false, whereSeparator: \.isNewline) {
             var text = Substring(line)
             if let comment = text.range(of: " #") { text = text[..<comment.lowerBound] }
             let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)

@@ -37,6 +37,8 @@ struct ConfigurationFileTests {
         ("[account a]\nhost = exa mple.com", 2, "host: \"exa mple.com\" is not an IP address or a host name"),
         ("[account a]\nhost = relay.example.com:587", 2, "host: \"relay.example.com:587\""),
         ("[account a]\n\nhost = a..b", 3, "host: \"a..b\""),
+        ("[account a]\nhost = x\nhelo = bad name", 3, "helo: \"bad name\" is not a host name"),
+        ("[account a]\nhost = x\nhelo = [300.1.1.1]", 3, "helo: \"[300.1.1.1]\""),
     ])
     func unusableValuesAreRefusedOnTheirLine(text: String, line: Int, message: String) {
         #expect {
@@ -50,6 +52,12 @@ struct ConfigurationFileTests {
     func usableHostsAreAccepted(host: String) throws {
         let configuration = try parse("[account a]\nhost = \(host)\nconnect_timeout = 1s\ncommand_timeout = 2m")
         #expect(configuration.accounts["a"]?.host == host)
+    }
+
+    @Test(arguments: ["mail.example.com", "localhost", "[192.0.2.1]", "[IPv6:2001:db8::1]"])
+    func usableHeloNamesAreAccepted(helo: String) throws {
+        let configuration = try parse("[account a]\nhost = x\nhelo = \(helo)")
+        #expect(configuration.accounts["a"]?.heloName == helo)
     }
 
     /// sun_path holds 108 bytes with the NUL on Linux: a longer socket path used to pass the

@@ -27,6 +27,31 @@ struct OperatorInputTests {
         #expect(missing.standardError.contains("99"), "\(missing.standardError)")
     }
 
+    /// Pausing, resuming or cancelling a job whose state does not allow it is the client's
+    /// mistake: `invalid_state` with the state, not "maild could not complete" (`unavailable`).
+    @Test func controlRequestsAJobsStateRefusesAreInvalidState() async throws {
+        let harness = try await DaemonHarness()
+        defer { Task { await harness.stop() } }
+        try await harness.startDaemon()
+        let jobID = try await harness.submit(try harness.writeCampaign(count: 2))
+        #expect(try await harness.mailctl(["watch", jobID]).status == 0)
+
+        let pause = try await harness.mailctl(["pause", jobID])
+        #expect(pause.status == 1)
+        #expect(pause.standardError.contains("cannot pause job \(jobID): it is completed"), "\(pause.standardError)")
+        #expect(!pause.standardError.contains("could not complete"), "\(pause.standardError)")
+
+        let client = try RawIPCClient(socketPath: harness.socketPath)
+        defer { client.close() }
+        _ = try client.call(#"{"id":1,"type":"hello","body":{"protocol_version":1,"client":"states"}}"#)
+        for (id, type) in [(2, "pause"), (3, "resume"), (4, "cancel")] {
+            let answer = try client.call(#"{"id":\#(id),"type":"\#(type)","body":{"job_id":\#(jobID)}}"#)
+            #expect((answer["body"] as? [String: Any])?["code"] as? String == "invalid_state", "\(type): \(answer)")
+        }
+        let missing = try client.call(#"{"id":6,"type":"pause","body":{"job_id":999}}"#)
+        #expect((missing["body"] as? [String: Any])?["code"] as? String == "not_found", "\(missing)")
+    }
+
     /// A pause reason goes into status and a log line: a line break in it would forge one.
     @Test func pauseReasonsAreOneLineOfAtMost500Characters() async throws {
         let harness = try await DaemonHarness()

@@ -127,16 +127,34 @@ public struct AccountConfiguration: Sendable {
         if !Self.isUsableHost(host) {
             reader.problem("host", "\(String(reflecting: host)) is not an IP address or a host name of letters, digits, '-' and '.' (an internationalized name as its xn-- A-label)")
         }
+        let helo = reader.string("helo")
+        if let helo, !Self.isUsableHeloName(helo) {
+            reader.problem("helo", "\(String(reflecting: helo)) is not a host name of letters, digits, '-' and '.' or an address literal such as [192.0.2.1] (RFC 5321 section 4.1.3); servers refuse EHLO with it")
+        }
         return AccountConfiguration(
             name: name, host: host, port: port, tlsMode: tlsMode, caFile: reader.string("ca_file"), insecure: insecure,
             authMechanism: mechanism, allowsPlaintextAuthentication: plaintext, credentials: credentials,
-            heloName: reader.string("helo"), concurrency: concurrency, messagesPerConnection: perConnection,
+            heloName: helo, concurrency: concurrency, messagesPerConnection: perConnection,
             rateLimits: limits.map(\.description), limits: limits, timeouts: timeouts, dkim: dkim, preset: preset?.name)
     }
 
     /// A relay host as the SMTP client resolves it: an IPv4 or IPv6 address, or a host name of
     /// letters, digits, '-' and '.' (an internationalized name as its A-label). Anything else
     /// (`exa mple.com`) passed the check and failed every connection.
+    static func isUsableHeloName(_ name: String) -> Bool {
+        if name.hasPrefix("["), name.hasSuffix("]") {
+            var literal = String(name.dropFirst().dropLast())
+            var buffer = in6_addr()
+            if literal.hasPrefix("IPv6:") {
+                literal.removeFirst(5)
+                return inet_pton(AF_INET6, literal, &buffer) == 1
+            }
+            return inet_pton(AF_INET, literal, &buffer) == 1
+        }
+        guard name.utf8.count <= 253, case .name(let domain)? = try? EmailDomain(name), domain == name else { return false }
+        return true
+    }
+
     static func isUsableHost(_ host: String) -> Bool {
         var buffer = in6_addr()
         if inet_pton(AF_INET, host, &buffer) == 1 || inet_pton(AF_INET6, host, &buffer) == 1 { return true }

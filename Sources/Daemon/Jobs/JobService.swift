@@ -49,6 +49,16 @@ public final class JobService: IPCRequestHandling {
         } catch let failure as IPCFailure {
             return .error(failure)
         } catch let error as QueueError {
+            // The job's state refuses the request (pause a completed job): the client's mistake,
+            // said as such, not a failure of maild.
+            switch error {
+            case .invalidTransition:
+                return .error(IPCFailure(.invalidState, error.description))
+            case .jobNotFound:
+                return .error(IPCFailure(.notFound, error.description))
+            default:
+                break
+            }
             logger.error("queue error while serving \(request.type)", metadata: ["error": "\(error)"])
             return .error(IPCFailure(.unavailable, "maild could not complete \(request.type): \(error)"))
         } catch {

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import NIOCore
 import NIOPosix
 
@@ -18,10 +19,14 @@ public struct IPCClient: ~Copyable {
         self.outbound = outbound
     }
 
+    /// How long maild may take to answer hello.
+    public static let defaultHelloTimeout = TimeAmount.seconds(15)
+
     /// Connects, says hello, runs `body`, closes.
     public static func withConnection<Result: Sendable>(
         socketPath: String,
         client: String = "mailctl",
+        helloTimeout: TimeAmount = defaultHelloTimeout,
         _ body: (inout IPCClient) async throws -> Result
     ) async throws -> Result {
         let channel: FramedChannel.AsyncChannel
@@ -33,9 +38,30 @@ public struct IPCClient: ~Copyable {
         } catch {
             throw IPCError.daemonUnreachable(socketPath: socketPath, detail: Self.describe(error), hint: Self.hint(for: error, socketPath: socketPath))
         }
+        // maild answers hello at once from its own thread; something that accepts and never
+        // answers (a stuck process, another program on the path) is given up on, not waited
+        // for until the peer closes.
+        let silence = HelloSilence()
+        let underlying = channel.channel
+        let watchdog = underlying.eventLoop.scheduleTask(in: helloTimeout) {
+            silence.fired.withLock { $0 = true }
+            underlying.close(promise: nil)
+        }
         return try await channel.executeThenClose { inbound, outbound in
             var connection = IPCClient(inbound: inbound, outbound: outbound)
-            let reply = try await connection.call(.hello(Hello(client: client)))
+            let reply: IPCResponse
+            do {
+                reply = try await connection.call(.hello(Hello(client: client)))
+                watchdog.cancel()
+            } catch {
+                watchdog.cancel()
+                if silence.fired.withLock({ $0 }) {
+                    throw IPCError.daemonUnreachable(
+                        socketPath: socketPath, detail: "no answer to hello within \(Self.describe(helloTimeout))",
+                        hint: "Is it maild listening there? (`systemctl status maild`; `ss -xlp | grep \(socketPath)`)")
+                }
+                throw error
+            }
             guard case .hello(let hello) = reply else {
                 throw IPCError.unexpectedResponse(expected: "hello", received: reply.type)
             }
@@ -112,6 +138,11 @@ public struct IPCClient: ~Copyable {
         return try FrameCoding.decode(ResponseFrame.self, from: buffer)
     }
 
+    static func describe(_ wait: TimeAmount) -> String {
+        let milliseconds = wait.nanoseconds / 1_000_000
+        return milliseconds % 1000 == 0 ? "\(milliseconds / 1000) s" : "\(milliseconds) ms"
+    }
+
     static func describe(_ error: any Error) -> String {
         if let ioError = error as? IOError {
             return String(cString: strerror(ioError.errnoCode))
@@ -130,4 +161,9 @@ public struct IPCClient: ~Copyable {
             return ""
         }
     }
+}
+
+/// Whether the hello watchdog closed the connection.
+private final class HelloSilence: Sendable {
+    let fired = Mutex(false)
 }

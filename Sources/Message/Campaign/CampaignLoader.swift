@@ -173,7 +173,8 @@ private struct Loading {
         do {
             root = try JSONSerialization.jsonObject(with: data)
         } catch {
-            add("", "not valid JSON: \((error as NSError).userInfo[NSDebugDescriptionErrorKey] as? String ?? "\(error)")")
+            let detail = (error as NSError).userInfo[NSDebugDescriptionErrorKey] as? String ?? "\(error)"
+            add("", "not valid JSON\(Self.jsonErrorPlace(detail, error: error as NSError, in: data)): \(detail)")
             throw fail()
         }
         guard let object = root as? [String: Any] else {
@@ -650,6 +651,27 @@ private struct Loading {
                 }
             }
         }
+    }
+
+    /// " at line L, column C" for a JSON syntax error, from the byte offset Foundation gives
+    /// ("around character 36"): editors show lines, not offsets.
+    static func jsonErrorPlace(_ detail: String, error: NSError, in data: Data) -> String {
+        var offset = error.userInfo["NSJSONSerializationErrorIndex"] as? Int
+        if offset == nil, let range = detail.range(of: #"character \d+"#, options: .regularExpression) {
+            offset = Int(detail[range].dropFirst("character ".count))
+        }
+        guard let offset, offset >= 0, offset <= data.count else { return "" }
+        var line = 1
+        var column = 1
+        for byte in data.prefix(offset) {
+            if byte == UInt8(ascii: "\n") {
+                line += 1
+                column = 1
+            } else if byte & 0xC0 != 0x80 {
+                column += 1
+            }
+        }
+        return " at line \(line), column \(column)"
     }
 
     /// JSONSerialization gives `true` and `false` as NSNumbers too; theirs is the type

@@ -9,7 +9,10 @@ struct DaemonOptions: ParsableArguments {
     var socket: String?
 
     var socketPath: String {
-        socket ?? ProcessInfo.processInfo.environment["MAILD_SOCKET"] ?? "/run/maild/maild.sock"
+        // An empty MAILD_SOCKET (`MAILD_SOCKET= mailctl ...`, an unset variable in a unit file)
+        // means "not set", not a socket at "".
+        let environment = ProcessInfo.processInfo.environment["MAILD_SOCKET"].flatMap { $0.isEmpty ? nil : $0 }
+        return socket ?? environment ?? "/run/maild/maild.sock"
     }
 
     /// Runs `body` on a connection, turning IPC failures into operator messages and exit 1.

@@ -56,3 +56,17 @@ extension CampaignValidationTests {
         ])
     }
 }
+
+extension CampaignValidationTests {
+    /// A JSON syntax error is placed by line and column, as an editor shows it, not only by the
+    /// byte offset Foundation reports.
+    @Test func aJSONSyntaxErrorNamesItsLineAndColumn() throws {
+        let fixture = try CampaignFixture(files: ["campaign.json": "{\n  \"name\": \"x\",\n  \"subject\": \"y\"\n  \"text\": \"z\"\n}\n"])
+        defer { fixture.remove() }
+        let error = #expect(throws: CampaignValidationError.self) {
+            try CampaignLoader().load(path: fixture.campaignPath)
+        }
+        let line = error?.lines.first ?? ""
+        #expect(line.contains("not valid JSON at line 4, column 3"), "\(line)")
+    }
+}

@@ -56,6 +56,9 @@ struct VerifyCommandTests {
         #expect(failure["stage"] as? String == "auth")
         #expect(failure["class"] as? String == "account")
         #expect((failure["message"] as? String)?.contains("535") == true)
+        #expect(failure["code"] as? Int == 535)
+        #expect(failure["enhanced_code"] as? String == "5.7.8")
+        #expect(failure["reply_text"] as? String == "Authentication credentials invalid")
         #expect(json["tlsVersion"] as? String != nil)
         #expect(!output.all.contains("not the password"))
         // The text form says AUTH was tried (it used to say "not attempted (no credentials given)").

@@ -128,7 +128,8 @@ struct VerifyCommand: AsyncParsableCommand {
         do {
             connection = try await SMTPConnection.connect(configuration: configuration, tlsContext: tlsContext, logger: logger)
         } catch {
-            report.fail(stage: error.stage.rawValue, message: error.description, classification: classifier.classify(error))
+            report.fail(stage: error.stage.rawValue, message: error.description, classification: classifier.classify(error),
+                        reply: error.reply, hint: error.hint)
             if let session = error.sessionSoFar { report.record(session: session, usedCredentials: credentials) }
             finish(report)
         }
@@ -143,16 +144,18 @@ struct VerifyCommand: AsyncParsableCommand {
                         report.testMessage = "sent to \(recipient): \(outcome.reply)"
                     } else {
                         report.fail(stage: outcome.stage.rawValue, message: "test message to \(recipient) refused at \(outcome.stage): \(outcome.reply)",
-                                    classification: classifier.classify(reply: outcome.reply, stage: outcome.stage))
+                                    classification: classifier.classify(reply: outcome.reply, stage: outcome.stage), reply: outcome.reply)
                     }
                 }
             } catch {
-                report.fail(stage: error.stage.rawValue, message: error.description, classification: classifier.classify(error))
+                report.fail(stage: error.stage.rawValue, message: error.description, classification: classifier.classify(error),
+                        reply: error.reply, hint: error.hint)
             }
         }
         await connection.quit()
         if report.failure == nil, let failure = await connection.failure {
-            report.fail(stage: failure.stage.rawValue, message: failure.description, classification: classifier.classify(failure))
+            report.fail(stage: failure.stage.rawValue, message: failure.description, classification: classifier.classify(failure),
+                        reply: failure.reply, hint: failure.hint)
         }
         finish(report)
     }

@@ -9,10 +9,18 @@ struct VerifyReport: Encodable {
         var message: String
         var replyClass: String?
         var rule: String?
+        /// The server's reply, when there was one, as fields a script can test without
+        /// parsing the message.
+        var code: Int?
+        var enhancedCode: String?
+        var replyText: String?
+        var hint: String?
 
         enum CodingKeys: String, CodingKey {
-            case stage, message, rule
+            case stage, message, rule, code, hint
             case replyClass = "class"
+            case enhancedCode = "enhanced_code"
+            case replyText = "reply_text"
         }
     }
 
@@ -55,8 +63,9 @@ struct VerifyReport: Encodable {
         }
     }
 
-    mutating func fail(stage: String, message: String, classification: Classification?) {
-        failure = Failure(stage: stage, message: message, replyClass: classification?.replyClass.rawValue, rule: classification?.rule)
+    mutating func fail(stage: String, message: String, classification: Classification?, reply: SMTPReply? = nil, hint: String? = nil) {
+        failure = Failure(stage: stage, message: message, replyClass: classification?.replyClass.rawValue, rule: classification?.rule,
+                          code: reply?.code, enhancedCode: reply?.enhancedCode?.description, replyText: reply?.text, hint: hint)
     }
 
     func text() -> String {

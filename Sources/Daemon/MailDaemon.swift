@@ -22,9 +22,21 @@ public final class MailDaemon: Sendable {
         let settings = SettingsHolder(try RuntimeSettings.make(initialConfiguration))
         let configuration = initialConfiguration
         try? FileManager.default.createDirectory(atPath: (configuration.databasePath as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        // Before the store is opened (its integrity check, write probe and migrations) and
+        // before anything is recovered: a second maild must not touch the first one's queue.
+        // A lock that cannot be made at all (a missing or unwritable folder) is reported after
+        // the store's own checks, which say more about such a folder.
+        var ownership: DatabaseOwnership?
+        var lockProblem: DatabaseOwnership.Failure?
+        do {
+            ownership = try DatabaseOwnership(database: configuration.databasePath)
+        } catch .heldByAnother(let lockPath, let database, let owner) {
+            throw DatabaseOwnership.Failure.heldByAnother(lockPath: lockPath, database: database, owner: owner)
+        } catch {
+            lockProblem = error
+        }
         let queue = try QueueStore(path: configuration.databasePath)
-        // Before anything is recovered: a second maild must not take the first one's claims.
-        let ownership = try DatabaseOwnership(database: configuration.databasePath)
+        if let lockProblem { throw lockProblem }
         defer { withExtendedLifetime(ownership) {} }
         let store = StoreAccess(store: queue)
         let discarded = try await store.run { try $0.discardStaleSubmissions() }

@@ -33,6 +33,22 @@ struct MisbehavingServerTests {
         }
     }
 
+    @Test func aFinalReplyWithA421InTheSameReadCountsAsSent() async throws {
+        let script = ServerScript([ScriptRule(on: .dot, action: ServerAction.raw("250 2.0.0 queued\r\n421 4.3.2 shutting down\r\n").closing())])
+        try await Base.withServer(SMTPServerConfiguration(script: script)) { _, port in
+            let connection = try await SMTPConnection.connect(configuration: Base.clientConfiguration(port: port), tlsContext: nil)
+            let result = try await connection.send(Base.message(["a@example.org"]))
+            #expect(result.recipients.allSatisfy { $0.accepted }, "the server accepted it: sending it again would duplicate it")
+            do {
+                _ = try await connection.send(Base.message(["b@example.org"]))
+                Issue.record("the session went on after the server closed it")
+            } catch let error as SMTPError {
+                #expect(error.endedBeforeItsTurn)
+            }
+            await connection.quit()
+        }
+    }
+
     @Test func a421RightAfterTheEHLOReplyIsReportedEveryTime() async throws {
         let script = ServerScript([ScriptRule(on: .ehlo, action: ServerAction.raw("250-mx.example\r\n250 PIPELINING\r\n421 4.3.2 shutting down\r\n").closing())])
         try await Base.withServer(SMTPServerConfiguration(script: script)) { _, port in

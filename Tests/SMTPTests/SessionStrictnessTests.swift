@@ -81,6 +81,45 @@ struct SessionStrictnessTests {
         #expect(machine.failure?.reply?.code == 421)
     }
 
+    @Test func aFinalReplyWithMoreBehindItStandsAndTheSessionEnds() throws {
+        var machine = Base.readyMachine("PIPELINING")
+        _ = machine.send(Base.message)
+        for _ in 0..<4 { _ = machine.replyReceived(Base.reply("250 ok")) }
+        #expect(Base.written(machine.replyReceived(Base.reply("354 go"))) != nil)
+        // "250 queued" and "421 shutting down" in one read: the message was accepted.
+        let action = machine.replyReceived(Base.reply("250 2.0.0 queued"), moreBytesBuffered: true,
+                                           followedBy: Base.reply("421 4.3.2 shutting down"))
+        guard case .transactionFinished(let result) = action else {
+            Issue.record("expected the transaction's result, got \(action)")
+            return
+        }
+        #expect(result.recipients.allSatisfy { $0.accepted })
+        #expect(!machine.canAcceptMessage)
+        #expect(machine.failure?.reply?.code == 421)
+        #expect(machine.replyReceived(Base.reply("421 4.3.2 shutting down")) == .none)
+    }
+
+    // MARK: - QUIT and what follows a failure
+
+    @Test func aQUITThatTimesOutOrIsResetIsNoFailure() {
+        var silent = Base.readyMachine()
+        _ = silent.quit()
+        #expect(silent.timeoutFired() == .closeConnection)
+        #expect(silent.failure == nil)
+        var reset = Base.readyMachine()
+        _ = reset.quit()
+        #expect(reset.connectionFailed(detail: "Connection reset by peer") == .none)
+        #expect(reset.failure == nil)
+    }
+
+    @Test func garbageAfterAFailureDoesNotReplaceIt() {
+        var machine = Base.readyMachine()
+        _ = machine.replyReceived(Base.reply("421 4.3.2 shutting down"))
+        #expect(machine.failure?.reply?.code == 421)
+        #expect(machine.malformedInput(.malformedLine("\u{1}\u{2}")) == .none)
+        #expect(machine.failure?.reply?.code == 421)
+    }
+
     // MARK: - Replies no command may get
 
     @Test func dataAnsweredWith250IsAProtocolErrorNotARefusal() throws {
@@ -133,6 +172,15 @@ struct SessionStrictnessTests {
         #expect(!shown.contains(Data("s3cret-Pa55".utf8).base64EncodedString().prefix(12)))
         #expect(shown.contains("[redacted]"))
         #expect(error.reply?.code == 535, "the reply itself stays, for the classification")
+    }
+
+    /// A short password is replaced only where it stands alone: inside words it would mangle
+    /// the text, and the pattern of replacements would spell it out.
+    @Test func aShortPasswordIsRedactedOnlyAsAWholeToken() {
+        let redaction = SecretRedaction(credentials: .password(username: "u", password: "mail"))
+        #expect(redaction.apply("535 mailbox unavailable: bad password mail") == "535 mailbox unavailable: bad password [redacted]")
+        #expect(redaction.apply("mail") == "[redacted]")
+        #expect(redaction.apply("you sent bWFpbA== here") == "you sent [redacted]== here")
     }
 
     @Test func aMalformedLineQuotingTheSecretIsRedactedToo() throws {

@@ -49,11 +49,13 @@ public final class IPCServer: Sendable {
         switch listener {
         case .path(let path, let mode, let group):
             try? FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+            switch LiveSocketProbe.probe(path) {
+            case .free: break
+            case .listening: throw IPCServerError.socketInUse(path: path)
+            case .unknown(let detail): throw IPCServerError.cannotBind(path: path, detail: "a socket file is there and probing it failed (\(detail)); maild does not remove what it cannot tell is stale")
+            }
             // The socket must never exist with looser permissions than configured, not even
             // between bind and chmod.
-            if LiveSocketProbe.isListening(at: path) {
-                throw IPCServerError.socketInUse(path: path)
-            }
             let previousMask = umask(0o177)
             do {
                 server = try await bootstrap.bind(unixDomainSocketPath: path, cleanupExistingSocketFile: true) { channel in

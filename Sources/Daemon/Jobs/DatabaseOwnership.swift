@@ -31,8 +31,13 @@ public final class DatabaseOwnership: Sendable {
 
     /// Takes the lock, or says who holds it.
     public init(database: String) throws(Failure) {
-        let lockPath = database + ".lock"
-        let descriptor = open(lockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        // One lock file whatever path leads to the database (a symlinked folder, `//`).
+        let lockPath = URL(fileURLWithPath: database).resolvingSymlinksInPath().path + ".lock"
+        var descriptor = open(lockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        if descriptor < 0, errno == EACCES {
+            // Left by a maild run once as root: flock works on a read-only descriptor too.
+            descriptor = open(lockPath, O_RDONLY | O_CLOEXEC)
+        }
         guard descriptor >= 0 else {
             throw .cannotOpen(lockPath: lockPath, detail: String(cString: strerror(errno)))
         }
@@ -47,7 +52,7 @@ public final class DatabaseOwnership: Sendable {
         }
         // The holder's pid, for the message a second maild prints; informative only.
         let pid = Array("\(getpid())\n".utf8)
-        if ftruncate(descriptor, 0) == 0 {
+        if fcntl(descriptor, F_GETFL) & O_ACCMODE == O_RDWR, ftruncate(descriptor, 0) == 0 {
             _ = pid.withUnsafeBytes { pwrite(descriptor, $0.baseAddress, $0.count, 0) }
         }
         self.lockPath = lockPath

@@ -56,7 +56,8 @@ actor ProgressHub {
                 // Stale-while-revalidate serves the requests that come every interval (watchers,
                 // pollers). A snapshot nobody asked for since is as old as the last request:
                 // a script polling every minute would always read the previous minute's state.
-                if age >= interval * 2 { return try await pending.value }
+                // If that read fails the old snapshot is still better than no answer.
+                if age >= interval * 2 { return (try? await pending.value) ?? snapshot.status }
             }
             return snapshot.status
         }

@@ -20,7 +20,9 @@ public struct IPCClient: ~Copyable {
     }
 
     /// How long maild may take to answer hello.
-    public static let defaultHelloTimeout = TimeAmount.seconds(15)
+    /// Generous: with socket activation, systemd accepts while maild is still starting (its
+    /// integrity check and migrations) or finishing a restart.
+    public static let defaultHelloTimeout = TimeAmount.seconds(60)
 
     /// Connects, says hello, runs `body`, closes.
     public static func withConnection<Result: Sendable>(
@@ -58,7 +60,7 @@ public struct IPCClient: ~Copyable {
                 if silence.fired.withLock({ $0 }) {
                     throw IPCError.daemonUnreachable(
                         socketPath: socketPath, detail: "no answer to hello within \(Self.describe(helloTimeout))",
-                        hint: "Is it maild listening there? (`systemctl status maild`; `ss -xlp | grep \(socketPath)`)")
+                        hint: "maild may be stuck or still starting, or another program listens there (`systemctl status maild`; `ss -xlp | grep \(socketPath)`)")
                 }
                 throw error
             }

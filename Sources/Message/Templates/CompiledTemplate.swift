@@ -118,7 +118,11 @@ struct CompiledTemplate: Sendable {
         case .unfinishedName?: reason = "a tag is not closed ('}}' missing)"
         case .expectedSectionEnd?: reason = "a section is not closed ({{/name}} missing)"
         case .invalidSetDelimiter?: reason = "invalid set-delimiter tag"
-        default: reason = "\(parserError.error)"
+        default:
+            // swift-mustache's own parser reports running off the end of the text as
+            // `overflow`, a type it does not export: an unclosed tag at the end of the template.
+            let raw = "\(parserError.error)"
+            reason = raw == "overflow" ? "the template ends inside a tag ('}}' missing)" : raw
         }
         // The content-type pragma added in front is on the first line and has no newline,
         // so line numbers are the template's own.

@@ -20,8 +20,6 @@ final class SMTPClientHandler: ChannelInboundHandler {
     private var waiting: [(OutgoingMessage, EventLoopPromise<TransactionResult>)] = []
     private var quitPromise: EventLoopPromise<Void>?
     private var timer: Scheduled<Void>?
-    /// When the scheduled task fires; a deadline earlier than it needs a new task.
-    private var timerFiresAt: NIODeadline?
     private var deadline: NIODeadline?
     private var tlsInfo: TLSSessionInfo?
     /// Writes are flushed once per event, so that a message's data and the next transaction's
@@ -94,6 +92,9 @@ final class SMTPClientHandler: ChannelInboundHandler {
 
     func handlerRemoved(context: ChannelHandlerContext) {
         self.context = nil
+        // A connection attempt NIO abandoned (another address won) never became a session.
+        readyPromise?.fail(SMTPError(kind: .connectionClosed, stage: .connect, server: machine.configuration.server))
+        readyPromise = nil
     }
 
     func channelActive(context: ChannelHandlerContext) {
@@ -149,7 +150,6 @@ final class SMTPClientHandler: ChannelInboundHandler {
     func channelInactive(context: ChannelHandlerContext) {
         timer?.cancel()
         timer = nil
-        timerFiresAt = nil
         deadline = nil
         handle(machine.connectionClosed())
         let error = SMTPError(kind: .connectionClosed, stage: machine.currentStage ?? .noop, server: machine.configuration.server)
@@ -176,6 +176,13 @@ final class SMTPClientHandler: ChannelInboundHandler {
         case .transactionFinished(let result):
             if !inFlight.isEmpty { inFlight.removeFirst().succeed(result) }
             startWaitingMessages()
+            // The session ended behind the transaction (the server sent more than it was
+            // asked): the result stands, the connection goes.
+            if machine.failure != nil {
+                failEverything(machine.failure ?? SMTPError(kind: .sessionUnusable, stage: .mail, server: machine.configuration.server),
+                               firstInFlightCausedIt: false)
+                context.close(promise: nil)
+            }
         case .transactionFinishedAndClose(let result):
             if !inFlight.isEmpty { inFlight.removeFirst().succeed(result) }
             // The 421 answered the finished transaction: whatever rode behind it is not at fault.
@@ -227,29 +234,27 @@ final class SMTPClientHandler: ChannelInboundHandler {
             deadline = nil
             return
         }
-        let newDeadline = NIODeadline.now() + .nanoseconds(timeout.nanoseconds)
-        deadline = newDeadline
-        // A stage with a shorter timeout than the one the task was set for (DATA's 2 minutes
-        // after the greeting's 5) moves the task earlier; later deadlines keep it.
-        if let timer, let timerFiresAt, newDeadline < timerFiresAt {
-            timer.cancel()
-            self.timer = nil
-        }
+        deadline = .now() + .nanoseconds(timeout.nanoseconds)
         if timer == nil { scheduleTimer(on: context.eventLoop) }
     }
 
+    /// The task fires at the deadline or after the shortest reply timeout, whichever comes
+    /// first: no later deadline can then be earlier than the task (DATA's 2 minutes after the
+    /// greeting's 5 once kept the 5), and a bulk send still schedules one task per period, not
+    /// one per reply.
     private func scheduleTimer(on eventLoop: EventLoop) {
         guard let deadline else { return }
         let bound = NIOLoopBound(self, eventLoop: eventLoop)
-        timerFiresAt = deadline
-        timer = eventLoop.scheduleTask(deadline: deadline) {
+        let fireAt = min(deadline, .now() + .nanoseconds(timerPeriod.nanoseconds))
+        timer = eventLoop.scheduleTask(deadline: fireAt) {
             bound.value.timerFired(on: eventLoop)
         }
     }
 
+    private var timerPeriod: Duration { machine.configuration.timeouts.shortestReplyTimeout }
+
     private func timerFired(on eventLoop: EventLoop) {
         timer = nil
-        timerFiresAt = nil
         guard let deadline else { return }
         if deadline > .now() {
             scheduleTimer(on: eventLoop)

@@ -42,39 +42,42 @@ public final class SMTPConnection: Sendable {
             logger.warning("TLS certificate verification is disabled for this server (insecure mode)", metadata: ["server": "\(configuration.server)"])
         }
         let eventLoop = eventLoopGroup.next()
-        let readyPromise = eventLoop.makePromise(of: SessionInfo.self)
-        // Kept from the initializer: a server that closes right after its last reply has the
-        // handler removed from the pipeline before the ready future's callbacks run.
-        let slot = HandlerSlot()
+        // One handler and one ready promise per connection attempt, kept by channel: NIO runs
+        // the initializer for every address it tries (Happy Eyeballs starts the next one after
+        // 250 ms), and only the channel `connect` returns is this session. Kept here, not looked
+        // up in the pipeline: a server that closes right after its last reply has the handler
+        // removed before the ready future's callbacks run.
+        let attempts = ConnectionAttempts()
         let bootstrap = ClientBootstrap(group: eventLoop)
             .connectTimeout(.nanoseconds(configuration.timeouts.connect.nanoseconds))
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    let handler = SMTPClientHandler(configuration: configuration, tlsContext: tlsContext, readyPromise: readyPromise, logger: logger)
+                    let ready = channel.eventLoop.makePromise(of: SessionInfo.self)
+                    let handler = SMTPClientHandler(configuration: configuration, tlsContext: tlsContext, readyPromise: ready, logger: logger)
                     try channel.pipeline.syncOperations.addHandler(handler)
-                    slot.handler.withLock { $0 = NIOLoopBound(handler, eventLoop: channel.eventLoop) }
+                    attempts.record(channel, handler: NIOLoopBound(handler, eventLoop: channel.eventLoop), ready: ready.futureResult)
                 }
             }
         let channel: Channel
         do {
             channel = try await bootstrap.connect(host: configuration.host, port: configuration.port).get()
         } catch {
-            readyPromise.fail(error)
             throw ConnectFailure.classify(error, configuration: configuration)
         }
         do {
+            guard let attempt = attempts.attempt(for: channel) else {
+                channel.close(promise: nil)
+                throw SMTPError(kind: .sessionUnusable, stage: .greeting, server: configuration.server)
+            }
             // Cancelling the caller (a worker shutting down) closes the half-open session
             // instead of waiting out the greeting, TLS and AUTH timeouts.
             let session = try await withTaskCancellationHandler {
-                try await readyPromise.futureResult.get()
+                try await attempt.ready.get()
             } onCancel: {
                 channel.close(promise: nil)
             }
-            guard let handler = slot.handler.withLock({ $0 }) else {
-                throw SMTPError(kind: .sessionUnusable, stage: .greeting, server: configuration.server)
-            }
-            return SMTPConnection(channel: channel, handler: handler, session: session)
+            return SMTPConnection(channel: channel, handler: attempt.handler, session: session)
         } catch let error as SMTPError {
             throw error
         } catch {
@@ -139,7 +142,20 @@ public final class SMTPConnection: Sendable {
     }
 }
 
-/// Where the channel initializer leaves the connection's handler for ``SMTPConnection``.
-private final class HandlerSlot: Sendable {
-    let handler = Mutex<NIOLoopBound<SMTPClientHandler>?>(nil)
+/// What the channel initializer made for each connection attempt, by channel.
+private final class ConnectionAttempts: Sendable {
+    struct Attempt: Sendable {
+        let handler: NIOLoopBound<SMTPClientHandler>
+        let ready: EventLoopFuture<SessionInfo>
+    }
+
+    private let attempts = Mutex<[ObjectIdentifier: Attempt]>([:])
+
+    func record(_ channel: any Channel, handler: NIOLoopBound<SMTPClientHandler>, ready: EventLoopFuture<SessionInfo>) {
+        attempts.withLock { $0[ObjectIdentifier(channel)] = Attempt(handler: handler, ready: ready) }
+    }
+
+    func attempt(for channel: any Channel) -> Attempt? {
+        attempts.withLock { $0[ObjectIdentifier(channel)] }
+    }
 }

@@ -30,9 +30,38 @@ struct SecretRedaction: Sendable {
     func apply(_ text: String) -> String {
         var result = text
         for needle in needles where result.contains(needle) {
-            result = result.replacingOccurrences(of: needle, with: Self.placeholder)
+            result = needle.count >= Self.anywhereLength
+                ? result.replacingOccurrences(of: needle, with: Self.placeholder)
+                : Self.replacingWholeTokens(needle, in: result)
         }
         return result
+    }
+
+    /// Needles this long are replaced wherever they appear. Shorter ones (a weak password,
+    /// its base64) only where they stand alone: replaced inside ordinary words, `mail` would
+    /// turn "mailbox" into "[redacted]box", and the pattern of the replacements in known text
+    /// would spell out the secret.
+    static let anywhereLength = 8
+
+    private static func replacingWholeTokens(_ needle: String, in text: String) -> String {
+        var result = ""
+        var rest = text[...]
+        while let range = rest.range(of: needle) {
+            let before = range.lowerBound == rest.startIndex ? result.last : rest[rest.index(before: range.lowerBound)]
+            // base64 padding after the match belongs to it.
+            let end = rest[range.upperBound...].firstIndex { $0 != "=" } ?? rest.endIndex
+            let after = end == rest.endIndex ? nil : rest[end]
+            let standsAlone = !(before.map(isTokenCharacter) ?? false) && !(after.map(isTokenCharacter) ?? false)
+            result += rest[..<range.lowerBound]
+            result += standsAlone ? placeholder : String(rest[range])
+            rest = rest[range.upperBound...]
+        }
+        return result + rest
+    }
+
+    /// Letters, digits and the base64 alphabet's other characters.
+    private static func isTokenCharacter(_ character: Character) -> Bool {
+        character.isLetter || character.isNumber || "+/=_-".contains(character)
     }
 
     func apply(_ reply: SMTPReply) -> SMTPReply {

@@ -33,6 +33,12 @@ public struct SMTPTimeouts: Hashable, Sendable {
                      dataTermination: min(dataTermination, limit), tlsHandshake: min(tlsHandshake, limit))
     }
 
+    /// The shortest wait for any reply: how often the client's single timer task wakes to look
+    /// at the current deadline.
+    public var shortestReplyTimeout: Duration {
+        [greeting, command, mail, rcpt, dataInitiation, dataTermination, tlsHandshake, replyTimeout(for: .quit)].min() ?? command
+    }
+
     /// The time allowed for the reply that closes `stage`.
     public func replyTimeout(for stage: SMTPStage) -> Duration {
         switch stage {

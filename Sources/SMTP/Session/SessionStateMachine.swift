@@ -148,8 +148,23 @@ public struct SessionStateMachine: Sendable {
     /// only after this reply.
     public mutating func replyReceived(_ reply: SMTPReply, moreBytesBuffered: Bool = false, followedBy next: SMTPReply? = nil) -> Action {
         if moreBytesBuffered, repliesOwed == 1, let stage = currentStage {
-            return failEarlyTalker(after: reply, stage: stage, next: next)
+            guard finishesTransaction(reply) else {
+                let error = earlyTalkerError(after: reply, stage: stage, next: next)
+                state = .failed(error)
+                return .failSession(error)
+            }
+            // The reply ends its transaction (a final 250 stands: the message was sent), and
+            // the session ends behind it: nothing may be matched to what came with it.
+            let action = process(reply, moreBytesBuffered: moreBytesBuffered)
+            if case .transactionFinished = action {
+                state = .failed(earlyTalkerError(after: reply, stage: .noop, next: next))
+            }
+            return action
         }
+        return process(reply, moreBytesBuffered: moreBytesBuffered)
+    }
+
+    private mutating func process(_ reply: SMTPReply, moreBytesBuffered: Bool) -> Action {
         switch state {
         case .awaitingGreeting:
             greeting = reply
@@ -226,12 +241,26 @@ public struct SessionStateMachine: Sendable {
 
     /// The reply parser refused the server's bytes.
     public mutating func malformedInput(_ error: ReplyParser.ParseError) -> Action {
-        fail(.malformedReply(detail: error.description), stage: currentStage ?? .noop)
+        switch state {
+        case .closed, .failed:
+            // The session already ended for a reason; garbage behind it does not replace it.
+            return .none
+        case .quitting:
+            state = .closed
+            return .closeConnection
+        default:
+            return fail(.malformedReply(detail: error.description), stage: currentStage ?? .noop)
+        }
     }
 
     /// The awaited reply did not arrive in time.
     public mutating func timeoutFired() -> Action {
         guard let stage = currentStage else { return .none }
+        if case .quitting = state {
+            // Every outcome is known: a server that never answers QUIT is only closed.
+            state = .closed
+            return .closeConnection
+        }
         return fail(.timeout(after: configuration.timeouts.replyTimeout(for: stage)), stage: stage)
     }
 
@@ -253,6 +282,10 @@ public struct SessionStateMachine: Sendable {
     public mutating func connectionFailed(detail: String) -> Action {
         switch state {
         case .closed, .failed: return .none
+        case .quitting:
+            // A server that drops the connection on QUIT (a reset, TLS without close_notify).
+            state = .closed
+            return .none
         default: return fail(.connectionFailed(detail: detail), stage: currentStage ?? .noop)
         }
     }
@@ -484,6 +517,16 @@ public struct SessionStateMachine: Sendable {
         return .failSession(failure)
     }
 
+    /// Whether `reply` ends the current transaction with nothing pipelined behind it: then
+    /// whatever follows it cannot change what it answered (a final 250 stands, and the message
+    /// counts as sent); the data after it is judged once the session is idle, where any reply
+    /// is unsolicited.
+    private func finishesTransaction(_ reply: SMTPReply) -> Bool {
+        guard case .inTransaction(var transaction) = state, next == nil else { return false }
+        if case .finished = transaction.receive(reply) { return true }
+        return false
+    }
+
     /// Replies owed for commands already written: the one being awaited and, in a pipelined
     /// transaction, those behind it (and the next transaction's, queued behind the data).
     private var repliesOwed: Int {
@@ -505,12 +548,12 @@ public struct SessionStateMachine: Sendable {
     /// client that took it as the next answer would match every later reply to the wrong
     /// command (and could report a refused message as sent), so the session ends. A 421 there
     /// is the server closing early: reported as that reply, so it is classified like one.
-    private mutating func failEarlyTalker(after reply: SMTPReply, stage: SMTPStage, next: SMTPReply?) -> Action {
+    private func earlyTalkerError(after reply: SMTPReply, stage: SMTPStage, next: SMTPReply?) -> SMTPError {
         if let next, next.code == 421 {
-            return fail(.unexpectedReply, stage: stage, reply: next)
+            return error(.unexpectedReply, stage: stage, reply: next)
         }
         let what = next.map { "a reply (\($0))" } ?? "data"
-        return fail(.malformedReply(detail: "the server sent \(what) after its \(reply.code) reply, before the client's next command; "
+        return error(.malformedReply(detail: "the server sent \(what) after its \(reply.code) reply, before the client's next command; "
                         + "a reply to a command not yet sent cannot be matched to one"), stage: stage, reply: reply)
     }
 }

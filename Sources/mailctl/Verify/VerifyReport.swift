@@ -58,7 +58,7 @@ struct VerifyReport: Encodable {
             authentication = "not attempted (no credentials given)"
         } else if let usedCredentials {
             authentication = failure?.stage == SMTPStage.auth.rawValue
-                ? "failed for \(usedCredentials.username) (below)"
+                ? "did not succeed for \(usedCredentials.username) (below)"
                 : "not reached for \(usedCredentials.username): the session failed before AUTH"
         }
     }

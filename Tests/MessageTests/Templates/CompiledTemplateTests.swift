@@ -71,4 +71,14 @@ struct CompiledTemplateTests {
             #expect(error.description.hasPrefix("template error at line 2"), "\(error.description)")
         }
     }
+
+    /// The parser's own word for running off the end ("overflow") is not what an operator reads.
+    @Test func aTagLeftOpenAtTheEndSaysSo() {
+        do {
+            _ = try CompiledTemplate("hello {{v", escaping: .none)
+            Issue.record("accepted an unclosed tag")
+        } catch {
+            #expect(error.description == "template error at line 1: the template ends inside a tag ('}}' missing)", "\(error.description)")
+        }
+    }
 }

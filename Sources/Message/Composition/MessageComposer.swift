@@ -136,7 +136,8 @@ public struct MessageComposer: Sendable {
         for (index, attachment) in spec.attachments.enumerated() {
             parts.append(contentsOf: "--\(mixedBoundary)\r\n".utf8)
             do {
-                parts.append(contentsOf: try encoder.encode(name: "Content-Type", value: attachment.contentType, parameters: []).utf8)
+                parts.append(contentsOf: try encoder.encode(name: "Content-Type", value: attachment.contentType,
+                                                            parameters: Self.charsetParameter(for: attachment)).utf8)
                 parts.append(contentsOf: try encoder.encode(name: "Content-Disposition", value: "attachment",
                                                             parameters: [HeaderParameter(name: "filename", value: attachment.filename)]).utf8)
             } catch {
@@ -351,6 +352,16 @@ public struct MessageComposer: Sendable {
 
     /// Public so maild refuses such a `hostname` when it reads its configuration, not at the
     /// first message of every job.
+    /// `charset=utf-8` for a text attachment whose type names no charset and whose bytes are
+    /// UTF-8 beyond ASCII: without it RFC 2046 section 4.1.2 makes the reader take US-ASCII, and
+    /// "é" shows as two replacement characters. Other bytes get no guess.
+    static func charsetParameter(for attachment: CampaignAttachment) -> [HeaderParameter] {
+        let type = attachment.contentType.lowercased()
+        guard type.hasPrefix("text/"), !type.contains("charset"), attachment.data.contains(where: { $0 >= 0x80 }),
+              String(data: attachment.data, encoding: .utf8) != nil else { return [] }
+        return [HeaderParameter(name: "charset", value: "utf-8")]
+    }
+
     public static func validateHostname(_ hostname: String) throws(MessageRenderError) {
         let valid = !hostname.isEmpty && hostname.utf8.count <= 253 && hostname.utf8.allSatisfy { byte in
             switch byte {
@@ -359,7 +370,10 @@ public struct MessageComposer: Sendable {
             default: return false
             }
         }
-        guard valid else { throw .invalidHostname(hostname) }
+        // A dot-atom (RFC 5322 section 3.6.4): no empty label, so no leading, trailing or
+        // doubled dot.
+        let labelsNonEmpty = !hostname.split(separator: ".", omittingEmptySubsequences: false).contains { $0.isEmpty }
+        guard valid, labelsNonEmpty else { throw .invalidHostname(hostname) }
     }
 }
 

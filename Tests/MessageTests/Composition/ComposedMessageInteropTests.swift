@@ -61,7 +61,8 @@ struct ComposedMessageInteropTests {
         Case(label: "attachments in multipart/mixed",
              spec: spec(subject: "Invoice {{n}}", text: "See attached.", html: "<p>See attached.</p>",
                         attachments: [CampaignAttachment(filename: "Rechnung März.pdf", contentType: "application/pdf", data: pdf),
-                                      CampaignAttachment(filename: "notes.txt", contentType: "text/plain", data: Data("line 1\r\nline 2\r\n".utf8))]),
+                                      CampaignAttachment(filename: "notes.txt", contentType: "text/plain", data: Data("line 1\r\nline 2\r\n".utf8)),
+                                      CampaignAttachment(filename: "naïve.txt", contentType: "text/plain", data: Data("café\r\n".utf8))]),
              recipient: CampaignRecipient(address: "ap@example.com", name: "Accounts", variables: ["n": "42"]),
              subject: "Invoice 42", text: "See attached.\n", html: "<p>See attached.</p>\n"),
         Case(label: "attachment with text only", spec: spec(subject: "One", text: "Only text", html: nil,
@@ -138,6 +139,11 @@ struct ComposedMessageInteropTests {
             #expect(attachments.map { $0["filename"] as? String } == testCase.spec.attachments.map(\.filename), "\(testCase)")
             #expect(attachments.map { ($0["base64"] as? String).flatMap { Data(base64Encoded: $0) } } == testCase.spec.attachments.map(\.data),
                     "\(testCase)")
+            // A text attachment beyond ASCII says it is UTF-8 (RFC 2046 section 4.1.2 defaults to US-ASCII).
+            for (part, attachment) in zip(attachments, testCase.spec.attachments) where attachment.contentType.hasPrefix("text/") {
+                let expected: String? = attachment.data.contains { $0 >= 0x80 } ? "utf-8" : nil
+                #expect(part["charset"] as? String == expected, "\(testCase): \(attachment.filename)")
+            }
             #expect(attachments.map { $0["content_type"] as? String } == testCase.spec.attachments.map(\.contentType), "\(testCase)")
             let expectedType = !testCase.spec.attachments.isEmpty ? "multipart/mixed"
                 : testCase.text != nil && testCase.html != nil ? "multipart/alternative" : expectedBodies.first?.0

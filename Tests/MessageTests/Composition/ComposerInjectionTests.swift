@@ -99,6 +99,12 @@ struct ComposerInjectionTests {
         }
     }
 
+    /// The part after a Message-ID's "@" is a dot-atom: no empty label.
+    @Test(arguments: ["-a..b.", ".example.com", "example.com.", "a..b"])
+    func hostnamesThatAreNoDotAtomAreRefused(hostname: String) {
+        #expect(throws: MessageRenderError.invalidHostname(hostname)) { try MessageComposer.validateHostname(hostname) }
+    }
+
     @Test func reservedHeadersCannotBeSetByTheCampaign() {
         var spec = Self.baseSpec()
         spec.headers = [CampaignHeader(name: "bcc", value: "victim@example.com")]

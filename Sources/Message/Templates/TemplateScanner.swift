@@ -90,7 +90,17 @@ enum TemplateScanner {
                     refuse("includes another template, and a campaign has none: put the text in this template")
                     segments = nil
                     continue
-                case "!", "$", "%":
+                case "!":
+                    segments = nil
+                    continue
+                case "$":
+                    refuse("is a block for template inheritance, which campaign templates do not use: write its text directly")
+                    segments = nil
+                    continue
+                case "%":
+                    // A pragma could switch off the HTML escaping maild sets for the HTML part,
+                    // putting recipients' data into the markup unescaped.
+                    refuse("is a pragma, which campaign templates may not set: maild chooses the escaping of each part")
                     segments = nil
                     continue
                 case "=":

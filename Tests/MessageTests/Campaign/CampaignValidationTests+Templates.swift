@@ -28,6 +28,10 @@ extension CampaignValidationTests {
                         "campaign.json: text: {{{first_name.y}}} looks inside a value, and campaign variables are single strings with no fields: write {{first_name}} or name the variable without a dot"]),
         Case(label: "partial in a body file", fields: ["text": nil, "text_file": "\"body.txt\""], files: ["body.txt": "Hello\n\n{{> footer}}\n"],
              expected: ["campaign.json: text_file: body.txt line 3: {{> footer}} includes another template, and a campaign has none: put the text in this template"]),
+        Case(label: "pragma in html", fields: ["html": "\"{{%CONTENT_TYPE:TEXT}}<p>{{first_name}}</p>\""],
+             expected: ["campaign.json: html: {{%CONTENT_TYPE:TEXT}} is a pragma, which campaign templates may not set: maild chooses the escaping of each part"]),
+        Case(label: "inheritance block", fields: ["text": "\"{{$greeting}}Hi{{/greeting}}\""],
+             expected: ["campaign.json: text: {{$greeting}} is a block for template inheritance, which campaign templates do not use: write its text directly"]),
         Case(label: "set-delimiter tag in html", fields: ["html": "\"<p>{{=<% %>=}}<% first_name %></p>\""],
              expected: ["campaign.json: html: {{=<% %>=}} changes the tag delimiters, which campaign templates do not support: write every tag with {{ and }}"]),
     ]

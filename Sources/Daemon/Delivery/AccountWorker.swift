@@ -112,7 +112,7 @@ struct AccountWorker: Sendable {
                     // for all of them.
                     while !slot.inFlight.isEmpty {
                         let needsNewSession = heldProvider != provider || slot.connection == nil || slot.sentOnConnection >= perConnection
-                        if !needsNewSession, slot.inFlight.count < Self.pipelineDepth { break }
+                        if !needsNewSession, slot.inFlight.count < Self.pipelineDepth(of: slot.connection) { break }
                         if await !settleOldest(&slot, remaining: &remaining, settings: settings, commits: &commits) {
                             stopBatch = true
                             break
@@ -121,6 +121,9 @@ struct AccountWorker: Sendable {
                     if stopBatch { break }
                     // A message that had no turn on a session that ended went back to the front.
                     if remaining.first?.id != recipient.id { continue }
+                    // Waiting for the session may have taken a slow relay's seconds: a pause or
+                    // cancel in the meantime keeps this one from going (the loop gives it back).
+                    if engine.isHalted(jobID: recipient.jobID) { continue }
                     if heldProvider != provider {
                         if let held = heldProvider { await engine.throttle.releaseConnection(provider: held) }
                         heldProvider = nil
@@ -232,6 +235,12 @@ struct AccountWorker: Sendable {
     /// DATA follow the current one's data in the same write (RFC 2920 section 3.1), so a
     /// message costs one round trip to the relay instead of two.
     static let pipelineDepth = 2
+
+    /// Without PIPELINING the session would only hold the next message until the current one
+    /// ends, out of reach of a pause or cancel: it is handed over one at a time.
+    static func pipelineDepth(of connection: SMTPConnection?) -> Int {
+        connection?.session.extensions.pipelining == false ? 1 : pipelineDepth
+    }
 
     /// A message handed to the session whose outcome is not recorded yet.
     struct InFlight: Sendable {

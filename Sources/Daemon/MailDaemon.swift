@@ -79,6 +79,7 @@ public final class MailDaemon: Sendable {
         // which may come when every descriptor is taken.
         _ = MultiThreadedEventLoopGroup.singleton.next()
         _ = ControlPlaneExecutor.shared.eventLoop
+        await engine.pauseJobsOfUnconfiguredAccounts(configured: Set(configuration.accounts.keys))
         let serverTask = try await server.start()
         let status = StatusReporter(store: store, engine: engine, notifier: notifier)
         notifier.ready(status: await status.line())
@@ -99,7 +100,7 @@ public final class MailDaemon: Sendable {
             group.addTask {
                 for await _ in reload {
                     notifier.reloading()
-                    await self.reload(settings: settings, throttle: throttle)
+                    await self.reload(settings: settings, throttle: throttle, engine: engine)
                     notifier.reloaded(status: await status.line())
                 }
             }
@@ -124,7 +125,7 @@ public final class MailDaemon: Sendable {
     /// SIGHUP: the whole file is read and checked again, with everything derived from it (TLS
     /// contexts, DKIM keys, classification rules, secrets); it replaces the running settings only
     /// if all of it is valid. Jobs keep running: workers read the settings before every claim.
-    private func reload(settings: SettingsHolder, throttle: ThrottleCoordinator) async {
+    private func reload(settings: SettingsHolder, throttle: ThrottleCoordinator, engine: DeliveryEngine) async {
         let previous = settings.current.configuration
         do {
             let configuration = try DaemonConfiguration.load(path: initialConfiguration.path)
@@ -137,6 +138,7 @@ public final class MailDaemon: Sendable {
                 "accounts": "\(configuration.accounts.keys.sorted().joined(separator: ","))",
                 "added": "\(added.joined(separator: ","))", "removed": "\(removed.joined(separator: ","))",
             ])
+            if !removed.isEmpty { await engine.pauseJobsOfUnconfiguredAccounts(configured: Set(configuration.accounts.keys)) }
             for key in Self.restartOnlyChanges(from: initialConfiguration, to: configuration) {
                 logger.notice("\(key) changed; it takes effect at the next restart (systemctl restart maild)")
             }

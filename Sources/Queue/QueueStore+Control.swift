@@ -154,6 +154,17 @@ extension QueueStore {
         }
     }
 
+    /// The accounts unfinished jobs still send through (not taken out of them): checked against
+    /// the configuration at startup and reload, so a job whose account is gone says so.
+    public func accountsInUse() throws -> Set<String> {
+        try read("reading the accounts of unfinished jobs") { db in
+            Set(try String.fetchAll(db, sql: """
+                SELECT DISTINCT job_accounts.account FROM job_accounts JOIN jobs ON jobs.id = job_accounts.job_id
+                WHERE job_accounts.paused_reason IS NULL AND jobs.state IN ('queued', 'scheduled', 'running')
+                """))
+        }
+    }
+
     /// Takes `account` out of every queued, scheduled or running job that sends through it (its
     /// credentials were refused, say): those jobs go on through their other accounts, and a job
     /// left with none is paused with `reason`. `mailctl resume` puts the account back.

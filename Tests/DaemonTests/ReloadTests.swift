@@ -41,6 +41,42 @@ struct ReloadTests {
         #expect(process.isRunning)
     }
 
+    /// A reload that removes the account a job sends through pauses the job with a reason
+    /// that says what to do (it used to show `running` forever, sending nothing); resume is
+    /// refused until the account is back.
+    @Test func aReloadThatRemovesAJobsAccountPausesTheJobWithTheReason() async throws {
+        let harness = try await DaemonHarness(concurrency: 1)
+        defer { Task { await harness.stop() } }
+        let notify = try NotifySocket(directory: harness.directory)
+        defer { notify.close() }
+        let process = try harness.launchDaemon(environment: ["NOTIFY_SOCKET": notify.path])
+        _ = try await notify.first { $0["READY"] == "1" }
+        let jobID = try await harness.submit(try harness.writeCampaign(count: 3, sendAt: "2099-01-01T00:00:00Z"))
+
+        let original = try String(contentsOfFile: harness.configurationPath, encoding: .utf8)
+        try harness.editConfiguration { $0.replacingOccurrences(of: "[account test]", with: "[account renamed]") }
+        var before = notify.messages.count
+        kill(process.processIdentifier, SIGHUP)
+        var (reloading, _) = try await notify.first(from: before) { $0["RELOADING"] == "1" }
+        _ = try await notify.first(from: reloading + 1) { $0["READY"] == "1" }
+        try await waitUntil(.seconds(10), "the job paused") { try await harness.jobStatus(jobID).state == "paused" }
+        let status = try await harness.mailctl(["status", jobID])
+        #expect(status.standardOutput.contains("account test: not in maild.conf; add it back and `mailctl resume` the job, or cancel it"),
+                "\(status.standardOutput)")
+        let refused = try await harness.mailctl(["resume", jobID])
+        #expect(refused.status == 1)
+        #expect(refused.standardError.contains("job \(jobID) sends through test, not in maild.conf"), "\(refused.standardError)")
+
+        try original.write(toFile: harness.configurationPath, atomically: true, encoding: .utf8)
+        before = notify.messages.count
+        kill(process.processIdentifier, SIGHUP)
+        (reloading, _) = try await notify.first(from: before) { $0["RELOADING"] == "1" }
+        _ = try await notify.first(from: reloading + 1) { $0["READY"] == "1" }
+        let resumed = try await harness.mailctl(["resume", jobID])
+        #expect(resumed.status == 0, "\(resumed.standardError)")
+        #expect(try await harness.jobStatus(jobID).state == "scheduled")
+    }
+
     @Test func invalidReloadIsRefusedWithItsReasonsAndTheOldConfigurationKeepsSending() async throws {
         let harness = try await DaemonHarness(concurrency: 1)
         defer { Task { await harness.stop() } }

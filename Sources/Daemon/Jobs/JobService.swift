@@ -106,6 +106,13 @@ public final class JobService: IPCRequestHandling {
             return .job(try await freshStatus(pause.jobID))
         case .resume(let reference):
             _ = try await authorizedStatus(reference.jobID, client)
+            // A job none of whose accounts is configured would only sit there "running".
+            let accounts = try await store.run { try $0.accounts(ofJob: reference.jobID) }.map(\.name)
+            let configured = settings.current.configuration.accounts.keys
+            if !accounts.isEmpty, !accounts.contains(where: configured.contains) {
+                throw IPCFailure(.invalidState, "job \(reference.jobID) sends through \(accounts.joined(separator: ", ")), not in maild.conf: "
+                                 + "add \(accounts.count == 1 ? "it" : "one") back (systemctl reload maild), then resume")
+            }
             let wasPaused = try await store.run { store in
                 let paused = try store.job(id: reference.jobID, includingSpec: false)?.state == .paused
                 try store.resume(jobID: reference.jobID)

@@ -6,6 +6,14 @@ import Testing
 /// running configuration stays. Either way systemd hears RELOADING=1, then READY=1.
 @Suite(.serialized, .timeLimit(.minutes(3)))
 struct ReloadTests {
+    /// SIGHUP, then systemd's RELOADING=1 and READY=1 after it.
+    static func reload(_ process: Process, _ notify: NotifySocket) async throws {
+        let before = notify.messages.count
+        kill(process.processIdentifier, SIGHUP)
+        let (reloading, _) = try await notify.first(from: before) { $0["RELOADING"] == "1" }
+        _ = try await notify.first(from: reloading + 1) { $0["READY"] == "1" }
+    }
+
     @Test func validReloadChangesALimitAndAddsAnAccountWhileTheJobRuns() async throws {
         let harness = try await DaemonHarness(concurrency: 1)
         defer { Task { await harness.stop() } }
@@ -23,10 +31,7 @@ struct ReloadTests {
             text.replacingOccurrences(of: "rate = 1/min", with: "rate = 6000/min")
                 + "\n\n[account second]\nhost = 127.0.0.1\nport = \(harness.relayPort)\ntls = none\nconcurrency = 1\n"
         }
-        let beforeReload = notify.messages.count
-        kill(process.processIdentifier, SIGHUP)
-        let (reloadingIndex, _) = try await notify.first(from: beforeReload) { $0["RELOADING"] == "1" }
-        _ = try await notify.first(from: reloadingIndex + 1) { $0["READY"] == "1" }
+        try await Self.reload(process, notify)
         #expect(harness.daemonLog.contains("configuration reloaded"), "\(harness.daemonLog)")
 
         // The same job, never stopped, finishes under the new limit.
@@ -55,10 +60,7 @@ struct ReloadTests {
 
         let original = try String(contentsOfFile: harness.configurationPath, encoding: .utf8)
         try harness.editConfiguration { $0.replacingOccurrences(of: "[account test]", with: "[account renamed]") }
-        var before = notify.messages.count
-        kill(process.processIdentifier, SIGHUP)
-        var (reloading, _) = try await notify.first(from: before) { $0["RELOADING"] == "1" }
-        _ = try await notify.first(from: reloading + 1) { $0["READY"] == "1" }
+        try await Self.reload(process, notify)
         try await waitUntil(.seconds(10), "the job paused") { try await harness.jobStatus(jobID).state == "paused" }
         let status = try await harness.mailctl(["status", jobID])
         #expect(status.standardOutput.contains("account test: not in maild.conf; add it back and `mailctl resume` the job, or cancel it"),
@@ -68,10 +70,7 @@ struct ReloadTests {
         #expect(refused.standardError.contains("job \(jobID) sends through test, not in maild.conf"), "\(refused.standardError)")
 
         try original.write(toFile: harness.configurationPath, atomically: true, encoding: .utf8)
-        before = notify.messages.count
-        kill(process.processIdentifier, SIGHUP)
-        (reloading, _) = try await notify.first(from: before) { $0["RELOADING"] == "1" }
-        _ = try await notify.first(from: reloading + 1) { $0["READY"] == "1" }
+        try await Self.reload(process, notify)
         let resumed = try await harness.mailctl(["resume", jobID])
         #expect(resumed.status == 0, "\(resumed.standardError)")
         #expect(try await harness.jobStatus(jobID).state == "scheduled")
@@ -90,10 +89,7 @@ struct ReloadTests {
             text.replacingOccurrences(of: "[account test]", with: "[account renamed]")
                 .replacingOccurrences(of: "tls = none", with: "tls = sometimes\nrat = 5/min")
         }
-        let beforeReload = notify.messages.count
-        kill(process.processIdentifier, SIGHUP)
-        let (reloadingIndex, _) = try await notify.first(from: beforeReload) { $0["RELOADING"] == "1" }
-        _ = try await notify.first(from: reloadingIndex + 1) { $0["READY"] == "1" }
+        try await Self.reload(process, notify)
         try await waitUntil(.seconds(10), "the refusal to be logged") { harness.daemonLog.contains("configuration reload refused") }
         let log = harness.daemonLog
         #expect(log.contains("configuration problem: \(harness.configurationPath)"), "\(log)")

@@ -19,15 +19,23 @@ extension QueueStore {
                 return .replay(existing)
             }
             let nowMillis = QueueTime.millis(now)
+            // Above every id ever given (migration 0012), not only the table's highest: a
+            // discarded upload's id must not name the next job.
+            let highWater = try Int64.fetchOne(db, sql: "SELECT last_job_id FROM job_id_high_water WHERE id = 1") ?? 0
+            let highest = try Int64.fetchOne(db, sql: "SELECT coalesce(max(id), 0) FROM jobs") ?? 0
+            let jobID = max(highWater, highest) + 1
             try db.execute(
                 sql: """
-                    INSERT INTO jobs (idempotency_key, name, account, owner_uid, owner_gid, state, spec, send_at,
+                    INSERT INTO jobs (id, idempotency_key, name, account, owner_uid, owner_gid, state, spec, send_at,
                                       created_at, updated_at)
-                    VALUES (?, ?, ?, ?, ?, 'staging', ?, ?, ?, ?)
+                    VALUES (?, ?, ?, ?, ?, ?, 'staging', ?, ?, ?, ?)
                     """,
-                arguments: [job.idempotencyKey, job.name, job.account, Int64(job.ownerUID), Int64(job.ownerGID), job.spec,
+                arguments: [jobID, job.idempotencyKey, job.name, job.account, Int64(job.ownerUID), Int64(job.ownerGID), job.spec,
                             job.sendAt.map(QueueTime.millis), nowMillis, nowMillis])
-            let jobID = db.lastInsertedRowID
+            try db.execute(sql: """
+                INSERT INTO job_id_high_water (id, last_job_id) VALUES (1, ?)
+                ON CONFLICT (id) DO UPDATE SET last_job_id = excluded.last_job_id
+                """, arguments: [jobID])
             var seen: Set<String> = []
             for (position, account) in ([job.account] + job.additionalAccounts).enumerated() where seen.insert(account).inserted {
                 try db.execute(sql: "INSERT INTO job_accounts (job_id, account, position) VALUES (?, ?, ?)",

@@ -45,11 +45,25 @@ import Testing
             """, [queue.path])
         #expect(left.trimmingCharacters(in: .whitespacesAndNewlines) == "1 1")
         #expect(try store.jobs().map(\.id) == [committed])
-        // The key is free again for the retried upload.
-        guard case .started = try store.beginSubmission(QueueFixtures.job("retried", key: "k-1")) else {
+        // The key is free again for the retried upload, which gets an id of its own: the
+        // discarded one named the upload in mailctl's advice and in the logs.
+        guard case .started(let retried) = try store.beginSubmission(QueueFixtures.job("retried", key: "k-1")) else {
             Issue.record("expected a new submission")
             return
         }
+        #expect(retried > staging)
+    }
+
+    @Test func anAbandonedUploadsIdIsNeverGivenAgainNotEvenAfterARestart() throws {
+        let queue = try TemporaryQueue()
+        defer { queue.remove() }
+        var store = try queue.open()
+        guard case .started(let first) = try store.beginSubmission(QueueFixtures.job("first")) else { return }
+        try store.abandonSubmission(jobID: first)
+        try store.close()
+        store = try queue.open()
+        guard case .started(let second) = try store.beginSubmission(QueueFixtures.job("second")) else { return }
+        #expect(second == first + 1)
     }
 
     @Test func abandonDropsTheUpload() throws {

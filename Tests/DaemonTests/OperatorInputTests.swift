@@ -52,6 +52,21 @@ struct OperatorInputTests {
         #expect((missing["body"] as? [String: Any])?["code"] as? String == "not_found", "\(missing)")
     }
 
+    /// A blank idempotency key (an unset variable in a script) would make every later submit
+    /// with one "the same" and upload nothing.
+    @Test func aBlankIdempotencyKeyIsRefused() async throws {
+        let harness = try await DaemonHarness()
+        defer { Task { await harness.stop() } }
+        try await harness.startDaemon()
+        let campaign = try harness.writeCampaign(count: 1, sendAt: "2099-01-01T00:00:00Z")
+        for key in ["", "  "] {
+            let blank = try await harness.mailctl(["submit", campaign, "--idempotency-key", key])
+            #expect(blank.status == 64, "\(blank.standardOutput)\(blank.standardError)")
+            #expect(blank.standardError.contains("--idempotency-key: 1 to 200 characters, not blank"), "\(blank.standardError)")
+        }
+        #expect(try await harness.mailctl(["list"]).standardOutput.split(separator: "\n").count <= 1)
+    }
+
     /// A pause reason goes into status and a log line: a line break in it would forge one.
     @Test func pauseReasonsAreOneLineOfAtMost500Characters() async throws {
         let harness = try await DaemonHarness()

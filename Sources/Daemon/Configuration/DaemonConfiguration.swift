@@ -60,7 +60,7 @@ public struct DaemonConfiguration: Sendable {
     public static func load(path: String, environment: [String: String] = ProcessInfo.processInfo.environment) throws(ConfigurationError) -> DaemonConfiguration {
         guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
             let reason = FileManager.default.fileExists(atPath: path) ? "cannot be read (permissions?) or is not UTF-8" : "does not exist"
-            throw ConfigurationError(problems: [ConfigurationProblem(file: path, line: nil, "configuration file \(reason); start maild with --config FILE")])
+            throw ConfigurationError(problems: [ConfigurationProblem(file: path, line: nil, "configuration file \(reason); maild reads the file given with --config (at startup and at every reload)")])
         }
         return try parse(text, path: path, environment: environment)
     }

@@ -225,6 +225,11 @@ public final class JobService: IPCRequestHandling {
         }
         let unsupported = MessageComposer.unsupportedTemplateTags(in: spec)
         guard unsupported.isEmpty else { throw IPCFailure(.invalidCampaign, "campaign cannot be rendered: \(unsupported.joined(separator: "; "))") }
+        if let key = begin.idempotencyKey, key.trimmingCharacters(in: .whitespaces).isEmpty || key.utf8.count > 200 {
+            // An empty key (an unset variable in a script) would make every later submit with
+            // one "the same submit" and upload nothing.
+            throw IPCFailure(.badRequest, "idempotency_key: must be 1 to 200 characters, not blank; leave it out for a new job")
+        }
         let job = NewJob(idempotencyKey: begin.idempotencyKey, name: spec.name, account: spec.account, ownerUID: uid_t(client.peer.uid),
                          ownerGID: gid_t(client.peer.gid), spec: begin.spec, sendAt: spec.sendAt,
                          additionalAccounts: spec.additionalAccounts ?? [])

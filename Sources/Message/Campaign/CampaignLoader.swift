@@ -509,8 +509,31 @@ private struct Loading {
         let wholeSeconds = Self.withoutFraction(text)
         let formatter = ISO8601DateFormatter()
         formatter.formatOptions = [.withInternetDateTime]
-        if Self.isRFC3339DateTime(wholeSeconds), let date = formatter.date(from: wholeSeconds) { return date }
+        if Self.isRFC3339DateTime(wholeSeconds), let date = formatter.date(from: wholeSeconds) {
+            // The formatter rolls an impossible day over (2026-02-30 became March 2).
+            if let problem = Self.impossibleDay(wholeSeconds) {
+                add("send_at", "\(MessageError.quoted(text)): \(problem)")
+                return nil
+            }
+            return date
+        }
         add("send_at", "\(MessageError.quoted(text)) is not an RFC 3339 time; write it like \"2025-07-01T09:00:00+02:00\" (the offset is required)")
+        return nil
+    }
+
+    /// "February 2026 has 28 days" for a day past its month's end; nil for a real date.
+    static func impossibleDay(_ text: String) -> String? {
+        let digits = Array(text.utf8)
+        func number(_ range: Range<Int>) -> Int { digits[range].reduce(0) { $0 * 10 + Int($1) - 48 } }
+        let (year, month, day) = (number(0..<4), number(5..<7), number(8..<10))
+        guard (1...12).contains(month) else { return "there is no month \(month)" }
+        let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0)
+        let length = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1]
+        guard day >= 1, day <= length else {
+            let name = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+                        "November", "December"][month - 1]
+            return "\(name) \(year) has \(length) days"
+        }
         return nil
     }
 

@@ -52,6 +52,8 @@ struct CampaignValidationTests {
              expected: ["list.csv:3: \"bob@\" is not a valid address: nothing after the '@'",
                         "list.csv:4: 2 fields, the header row has 4",
                         "list.csv:7: 5 fields, the header row has 4"]),
+        Case(label: "send_at on a day its month lacks", fields: ["send_at": "\"2026-02-30T10:00:00Z\""],
+             expected: ["campaign.json: send_at: \"2026-02-30T10:00:00Z\": February 2026 has 28 days"]),
         Case(label: "bad send_at", fields: ["send_at": "\"next tuesday\""],
              expected: ["campaign.json: send_at: \"next tuesday\" is not an RFC 3339 time; write it like \"2025-07-01T09:00:00+02:00\" (the offset is required)"]),
         Case(label: "bad rate limit and unknown key", fields: ["rate_limits": "{\"per_minute\": 0, \"per_minit\": 5}"],

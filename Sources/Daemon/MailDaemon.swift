@@ -127,10 +127,15 @@ public final class MailDaemon: Sendable {
     /// if all of it is valid. Jobs keep running: workers read the settings before every claim.
     private func reload(settings: SettingsHolder, throttle: ThrottleCoordinator, engine: DeliveryEngine) async {
         let previous = settings.current.configuration
+        let previousSecret = settings.current.unsubscribeSecret
         do {
             let configuration = try DaemonConfiguration.load(path: initialConfiguration.path)
             let runtime = try RuntimeSettings.make(configuration)
             settings.replace(with: runtime)
+            if runtime.unsubscribeSecret != previousSecret {
+                logger.warning("the unsubscribe key changed: the links in messages already sent carry tokens of the old key, which mailctl unsubscribe now refuses; put the old key back unless this is intended",
+                               metadata: ["unsubscribe_key_file": "\(configuration.unsubscribeKeyFile ?? "(beside the database)")"])
+            }
             await throttle.updateLimits(runtime)
             let added = Set(configuration.accounts.keys).subtracting(previous.accounts.keys).sorted()
             let removed = Set(previous.accounts.keys).subtracting(configuration.accounts.keys).sorted()

@@ -76,6 +76,26 @@ struct ReloadTests {
         #expect(try await harness.jobStatus(jobID).state == "scheduled")
     }
 
+    /// A new unsubscribe key makes every link already sent fail its token check: the reload
+    /// says so, since that is rarely what an operator meant.
+    @Test func aReloadThatChangesTheUnsubscribeKeyWarns() async throws {
+        let harness = try await DaemonHarness(concurrency: 1)
+        defer { Task { await harness.stop() } }
+        let notify = try NotifySocket(directory: harness.directory)
+        defer { notify.close() }
+        let process = try harness.launchDaemon(environment: ["NOTIFY_SOCKET": notify.path])
+        _ = try await notify.first { $0["READY"] == "1" }
+        let key = harness.directory.appendingPathComponent("new.key").path
+        try Data((0..<32).map { UInt8($0) }).write(to: URL(fileURLWithPath: key))
+        try harness.editConfiguration { $0.replacingOccurrences(of: "[daemon]\n", with: "[daemon]\nunsubscribe_key_file = \(key)\n") }
+        try await Self.reload(process, notify)
+        try await waitUntil(.seconds(10), "the warning") { harness.daemonLog.contains("the unsubscribe key changed") }
+        // The same key again: nothing to say.
+        let warnings = harness.daemonLog.components(separatedBy: "the unsubscribe key changed").count
+        try await Self.reload(process, notify)
+        #expect(harness.daemonLog.components(separatedBy: "the unsubscribe key changed").count == warnings)
+    }
+
     @Test func invalidReloadIsRefusedWithItsReasonsAndTheOldConfigurationKeepsSending() async throws {
         let harness = try await DaemonHarness(concurrency: 1)
         defer { Task { await harness.stop() } }

@@ -223,6 +223,8 @@ public final class JobService: IPCRequestHandling {
         } catch {
             throw IPCFailure(.invalidCampaign, "campaign cannot be rendered: \(error)")
         }
+        let headerProblems = MessageComposer.campaignHeaderProblems(in: spec)
+        guard headerProblems.isEmpty else { throw IPCFailure(.invalidCampaign, headerProblems.joined(separator: "; ")) }
         let unsupported = MessageComposer.unsupportedTemplateTags(in: spec)
         guard unsupported.isEmpty else { throw IPCFailure(.invalidCampaign, "campaign cannot be rendered: \(unsupported.joined(separator: "; "))") }
         if let key = begin.idempotencyKey, key.trimmingCharacters(in: .whitespaces).isEmpty || key.utf8.count > 200 {

@@ -483,6 +483,14 @@ private struct Loading {
                 add(place, "maild writes this field itself; remove it")
                 continue
             }
+            if MessageComposer.refusedCampaignHeaderNames.contains(name.lowercased()) {
+                add(place, "receiving servers write this field (or it describes another message); a campaign may not set it")
+                continue
+            }
+            if let first = result.first(where: { $0.name.lowercased() == name.lowercased() }) {
+                add(place, "the same field as headers.\(first.name) (names compare without case); keep one")
+                continue
+            }
             do {
                 _ = try HeaderEncoder().encode(name: name, value: text)
             } catch {

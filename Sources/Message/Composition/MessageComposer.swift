@@ -343,6 +343,33 @@ public struct MessageComposer: Sendable {
     /// partials, set-delimiter tags), each as `field: line N: {{tag}} why`. Checked when a
     /// campaign is loaded or submitted, not when a queued job is composed: a job stored before
     /// this check keeps sending as it did.
+    /// Fields a campaign may not set although the composer would write them: results of checks
+    /// only receiving servers make (a sender's own `Authentication-Results` or ARC set forges
+    /// them), trace and resent fields, and `Content-Length`. Checked when a campaign is loaded
+    /// and submitted, not when a queued job renders, so jobs queued before keep sending.
+    public static let refusedCampaignHeaderNames: Set<String> = [
+        "authentication-results", "arc-seal", "arc-message-signature", "arc-authentication-results", "content-length",
+        "resent-from", "resent-sender", "resent-to", "resent-cc", "resent-bcc", "resent-date", "resent-message-id",
+    ]
+
+    /// The problems of a spec's `headers` a campaign file would be refused for: refused names
+    /// and one field given twice (names compare without case).
+    public static func campaignHeaderProblems(in spec: CampaignSpec) -> [String] {
+        var seen: [String: String] = [:]
+        var problems: [String] = []
+        for header in spec.headers {
+            let key = header.name.lowercased()
+            if refusedCampaignHeaderNames.contains(key) {
+                problems.append("headers.\(header.name): receiving servers write this field (or it describes another message); a campaign may not set it")
+            } else if let first = seen[key] {
+                problems.append("headers.\(header.name): the same field as headers.\(first) (names compare without case); keep one")
+            } else {
+                seen[key] = header.name
+            }
+        }
+        return problems
+    }
+
     public static func unsupportedTemplateTags(in spec: CampaignSpec) -> [String] {
         let templates: [(String, String?)] = [("subject", spec.subject), ("text", spec.text), ("html", spec.html), ("unsubscribe.url", spec.unsubscribe?.url)]
         return templates.flatMap { field, source in
@@ -350,8 +377,6 @@ public struct MessageComposer: Sendable {
         }
     }
 
-    /// Public so maild refuses such a `hostname` when it reads its configuration, not at the
-    /// first message of every job.
     /// `charset=utf-8` for a text attachment whose type names no charset and whose bytes are
     /// UTF-8 beyond ASCII: without it RFC 2046 section 4.1.2 makes the reader take US-ASCII, and
     /// "é" shows as two replacement characters. Other bytes get no guess.
@@ -362,6 +387,8 @@ public struct MessageComposer: Sendable {
         return [HeaderParameter(name: "charset", value: "utf-8")]
     }
 
+    /// Public so maild refuses such a `hostname` when it reads its configuration, not at the
+    /// first message of every job.
     public static func validateHostname(_ hostname: String) throws(MessageRenderError) {
         let valid = !hostname.isEmpty && hostname.utf8.count <= 253 && hostname.utf8.allSatisfy { byte in
             switch byte {

@@ -6,6 +6,15 @@ import Testing
 /// running configuration stays. Either way systemd hears RELOADING=1, then READY=1.
 @Suite(.serialized, .timeLimit(.minutes(3)))
 struct ReloadTests {
+    /// maild with one account, started with a notify socket, once it said READY=1.
+    static func launchWatched() async throws -> (DaemonHarness, NotifySocket, Process) {
+        let harness = try await DaemonHarness(concurrency: 1)
+        let notify = try NotifySocket(directory: harness.directory)
+        let process = try harness.launchDaemon(environment: ["NOTIFY_SOCKET": notify.path])
+        _ = try await notify.first { $0["READY"] == "1" }
+        return (harness, notify, process)
+    }
+
     /// SIGHUP, then systemd's RELOADING=1 and READY=1 after it.
     static func reload(_ process: Process, _ notify: NotifySocket) async throws {
         let before = notify.messages.count
@@ -50,12 +59,11 @@ struct ReloadTests {
     /// that says what to do (it used to show `running` forever, sending nothing); resume is
     /// refused until the account is back.
     @Test func aReloadThatRemovesAJobsAccountPausesTheJobWithTheReason() async throws {
-        let harness = try await DaemonHarness(concurrency: 1)
-        defer { Task { await harness.stop() } }
-        let notify = try NotifySocket(directory: harness.directory)
-        defer { notify.close() }
-        let process = try harness.launchDaemon(environment: ["NOTIFY_SOCKET": notify.path])
-        _ = try await notify.first { $0["READY"] == "1" }
+        let (harness, notify, process) = try await Self.launchWatched()
+        defer {
+            notify.close()
+            Task { await harness.stop() }
+        }
         let jobID = try await harness.submit(try harness.writeCampaign(count: 3, sendAt: "2099-01-01T00:00:00Z"))
 
         let original = try String(contentsOfFile: harness.configurationPath, encoding: .utf8)
@@ -79,12 +87,11 @@ struct ReloadTests {
     /// A new unsubscribe key makes every link already sent fail its token check: the reload
     /// says so, since that is rarely what an operator meant.
     @Test func aReloadThatChangesTheUnsubscribeKeyWarns() async throws {
-        let harness = try await DaemonHarness(concurrency: 1)
-        defer { Task { await harness.stop() } }
-        let notify = try NotifySocket(directory: harness.directory)
-        defer { notify.close() }
-        let process = try harness.launchDaemon(environment: ["NOTIFY_SOCKET": notify.path])
-        _ = try await notify.first { $0["READY"] == "1" }
+        let (harness, notify, process) = try await Self.launchWatched()
+        defer {
+            notify.close()
+            Task { await harness.stop() }
+        }
         let key = harness.directory.appendingPathComponent("new.key").path
         try Data((0..<32).map { UInt8($0) }).write(to: URL(fileURLWithPath: key))
         try harness.editConfiguration { $0.replacingOccurrences(of: "[daemon]\n", with: "[daemon]\nunsubscribe_key_file = \(key)\n") }
@@ -97,12 +104,11 @@ struct ReloadTests {
     }
 
     @Test func invalidReloadIsRefusedWithItsReasonsAndTheOldConfigurationKeepsSending() async throws {
-        let harness = try await DaemonHarness(concurrency: 1)
-        defer { Task { await harness.stop() } }
-        let notify = try NotifySocket(directory: harness.directory)
-        defer { notify.close() }
-        let process = try harness.launchDaemon(environment: ["NOTIFY_SOCKET": notify.path])
-        _ = try await notify.first { $0["READY"] == "1" }
+        let (harness, notify, process) = try await Self.launchWatched()
+        defer {
+            notify.close()
+            Task { await harness.stop() }
+        }
 
         // Two mistakes, and the account the jobs use renamed away.
         try harness.editConfiguration { text in

@@ -84,6 +84,39 @@ struct ReloadTests {
         #expect(try await harness.jobStatus(jobID).state == "scheduled")
     }
 
+    /// A job with two accounts, one removed by a reload: it goes on through the other, and a
+    /// resume (after an operator's pause) does not give it the removed one back.
+    @Test func aResumeLeavesAnUnconfiguredAccountOutOfTheJob() async throws {
+        let (harness, notify, process) = try await Self.launchWatched()
+        defer {
+            notify.close()
+            Task { await harness.stop() }
+        }
+        let second = "\n\n[account second]\nhost = 127.0.0.1\nport = \(harness.relayPort)\ntls = none\nconcurrency = 1\n"
+        let original = try String(contentsOfFile: harness.configurationPath, encoding: .utf8)
+        try (original + second).write(toFile: harness.configurationPath, atomically: true, encoding: .utf8)
+        try await Self.reload(process, notify)
+        let campaign: [String: Any] = [
+            "name": "both", "accounts": ["test", "second"], "from": "News <news@example.org>", "subject": "Hi", "text": "Hi.\n",
+            "send_at": "2099-01-01T00:00:00Z", "recipients": [["email": "a@example.com"]],
+        ]
+        let path = harness.directory.appendingPathComponent("both.json").path
+        try JSONSerialization.data(withJSONObject: campaign).write(to: URL(fileURLWithPath: path))
+        let jobID = try await harness.submit(path)
+
+        try original.write(toFile: harness.configurationPath, atomically: true, encoding: .utf8)
+        try await Self.reload(process, notify)
+        func pauses() async throws -> String {
+            try await harness.mailctl(["status", jobID, "--json"]).standardOutput
+        }
+        try await waitUntil(.seconds(10), "second taken out of the job") { try await pauses().contains("account second: not in maild.conf") }
+        #expect(try await harness.jobStatus(jobID).state == "scheduled")
+        #expect(try await harness.mailctl(["pause", jobID]).status == 0)
+        #expect(try await harness.mailctl(["resume", jobID]).status == 0)
+        let after = try await pauses()
+        #expect(after.contains("account second: not in maild.conf"), "the resume gave the job its removed account back: \(after)")
+    }
+
     /// A new unsubscribe key makes every link already sent fail its token check: the reload
     /// says so, since that is rarely what an operator meant.
     @Test func aReloadThatChangesTheUnsubscribeKeyWarns() async throws {

@@ -181,6 +181,9 @@ struct SessionStrictnessTests {
         #expect(redaction.apply("535 mailbox unavailable: bad password mail") == "535 mailbox unavailable: bad password [redacted]")
         #expect(redaction.apply("mail") == "[redacted]")
         #expect(redaction.apply("you sent bWFpbA== here") == "you sent [redacted]== here")
+        // Punctuation next to it does not hide it.
+        let seven = SecretRedaction(credentials: .password(username: "u", password: "hunter2"))
+        #expect(seven.apply("bad pass=hunter2, user/hunter2") == "bad pass=[redacted], user/[redacted]")
     }
 
     @Test func aMalformedLineQuotingTheSecretIsRedactedToo() throws {

@@ -2,6 +2,12 @@ import Logging
 import Queue
 
 extension DeliveryEngine {
+    /// The pause reason of an account that is not in maild.conf, in one place for the engine
+    /// and for a resume that must leave such an account out.
+    static func unconfiguredAccountReason(_ account: String) -> String {
+        "account \(account): not in maild.conf; add it back and `mailctl resume` the job, or cancel it"
+    }
+
     /// Takes accounts that are no longer in maild.conf (removed by a reload, or while maild was
     /// stopped) out of the unfinished jobs that send through them, as a refused account is: a
     /// job left with no account is paused with a reason that says what to do, one with others
@@ -16,7 +22,7 @@ extension DeliveryEngine {
             return
         }
         for account in missing {
-            let reason = "account \(account): not in maild.conf; add it back and `mailctl resume` the job, or cancel it"
+            let reason = Self.unconfiguredAccountReason(account)
             do {
                 let result = try await store.run { try $0.pauseAccount(account, reason: reason) }
                 for jobID in result.pausedJobs { noteHalted(jobID: jobID) }

@@ -31,9 +31,14 @@ public final class DatabaseOwnership: Sendable {
 
     /// Takes the lock, or says who holds it.
     public init(database: String) throws(Failure) {
-        // One lock file whatever path leads to the database (a symlinked folder, `//`).
-        let lockPath = URL(fileURLWithPath: database).resolvingSymlinksInPath().path + ".lock"
-        var descriptor = open(lockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        // One lock file whatever path leads to the database (a symlinked folder, `//`): the
+        // folder is resolved, which exists, not the file, which may not yet (a path with a
+        // missing part is left unresolved, and a second maild would resolve it once it exists).
+        let file = URL(fileURLWithPath: database)
+        let lockPath = file.deletingLastPathComponent().resolvingSymlinksInPath().appendingPathComponent(file.lastPathComponent).path + ".lock"
+        // 0644: a maild run once as root leaves a file the service's user can still open for
+        // reading, which is all flock needs; it holds nothing but a pid.
+        var descriptor = open(lockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
         if descriptor < 0, errno == EACCES {
             // Left by a maild run once as root: flock works on a read-only descriptor too.
             descriptor = open(lockPath, O_RDONLY | O_CLOEXEC)

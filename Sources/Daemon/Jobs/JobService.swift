@@ -116,6 +116,11 @@ public final class JobService: IPCRequestHandling {
             let wasPaused = try await store.run { store in
                 let paused = try store.job(id: reference.jobID, includingSpec: false)?.state == .paused
                 try store.resume(jobID: reference.jobID)
+                // Resume gives the job all its accounts back; one that is not configured stays
+                // out, or the job would count on it when its others are refused.
+                for account in accounts where !configured.contains(account) {
+                    try store.pauseAccount(account, reason: DeliveryEngine.unconfiguredAccountReason(account))
+                }
                 return paused
             }
             logger.info("job resumed", metadata: ["job_id": "\(reference.jobID)"])
@@ -223,11 +228,14 @@ public final class JobService: IPCRequestHandling {
         } catch {
             throw IPCFailure(.invalidCampaign, "campaign cannot be rendered: \(error)")
         }
+        if let url = spec.unsubscribe?.url, CampaignLoader.insertsRawValues(url) {
+            throw IPCFailure(.invalidCampaign, "unsubscribe.url: " + CampaignLoader.rawValuesInURLAdvice)
+        }
         let headerProblems = MessageComposer.campaignHeaderProblems(in: spec)
         guard headerProblems.isEmpty else { throw IPCFailure(.invalidCampaign, headerProblems.joined(separator: "; ")) }
         let unsupported = MessageComposer.unsupportedTemplateTags(in: spec)
         guard unsupported.isEmpty else { throw IPCFailure(.invalidCampaign, "campaign cannot be rendered: \(unsupported.joined(separator: "; "))") }
-        if let key = begin.idempotencyKey, key.trimmingCharacters(in: .whitespaces).isEmpty || key.utf8.count > 200 {
+        if let key = begin.idempotencyKey, key.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty || key.utf8.count > 200 {
             // An empty key (an unset variable in a script) would make every later submit with
             // one "the same submit" and upload nothing.
             throw IPCFailure(.badRequest, "idempotency_key: must be 1 to 200 characters, not blank; leave it out for a new job")

@@ -65,6 +65,15 @@ public struct CampaignLoader: Sendable {
         }
         return variables
     }
+
+    /// Values in the unsubscribe URL are percent-encoded so that none can change it (a "&t=" or a
+    /// "../" from a recipient's data); triple braces and `{{& }}` would insert them raw.
+    public static func insertsRawValues(_ url: String) -> Bool {
+        url.contains("{{{") || url.range(of: #"\{\{\s*&"#, options: .regularExpression) != nil
+    }
+
+    public static let rawValuesInURLAdvice =
+        "use {{name}}, not {{{name}}} or {{& name}}: values in the URL are percent-encoded so that a value cannot change the URL"
 }
 
 /// One load: the problems found so far and the pieces of the spec.
@@ -618,10 +627,8 @@ private struct Loading {
         if let url {
             if !MessageComposer.isHTTPS(url) {
                 add("unsubscribe.url", "must start with https:// (RFC 8058 one-click needs HTTPS)")
-            } else if url.contains("{{{") || url.range(of: #"\{\{\s*&"#, options: .regularExpression) != nil {
-                // Values in the URL are percent-encoded so that none can change it (a "&t=" or a
-                // "../" from a recipient's data); triple braces and {{& }} would insert them raw.
-                add("unsubscribe.url", "use {{name}}, not {{{name}}} or {{& name}}: values in the URL are percent-encoded so that a value cannot change the URL")
+            } else if CampaignLoader.insertsRawValues(url) {
+                add("unsubscribe.url", CampaignLoader.rawValuesInURLAdvice)
             } else if url.unicodeScalars.contains(where: { !$0.isASCII || $0.value <= 0x20 || $0 == "<" || $0 == ">" }) {
                 add("unsubscribe.url", "must be ASCII without spaces or angle brackets (percent-encode them)")
             } else if !TemplateScanner.scan(url).variables.contains(where: { $0.name == "token" }) {

@@ -339,10 +339,6 @@ public struct MessageComposer: Sendable {
         return true
     }
 
-    /// Tags the templates parse but that can never show a campaign value (`{{.}}`, `{{a.b}}`,
-    /// partials, set-delimiter tags), each as `field: line N: {{tag}} why`. Checked when a
-    /// campaign is loaded or submitted, not when a queued job is composed: a job stored before
-    /// this check keeps sending as it did.
     /// Fields a campaign may not set although the composer would write them: results of checks
     /// only receiving servers make (a sender's own `Authentication-Results` or ARC set forges
     /// them), trace and resent fields, and `Content-Length`. Checked when a campaign is loaded
@@ -370,6 +366,10 @@ public struct MessageComposer: Sendable {
         return problems
     }
 
+    /// Tags the templates parse but that can never show a campaign value (`{{.}}`, `{{a.b}}`,
+    /// partials, set-delimiter tags), each as `field: line N: {{tag}} why`. Checked when a
+    /// campaign is loaded or submitted, not when a queued job is composed: a job stored before
+    /// this check keeps sending as it did.
     public static func unsupportedTemplateTags(in spec: CampaignSpec) -> [String] {
         let templates: [(String, String?)] = [("subject", spec.subject), ("text", spec.text), ("html", spec.html), ("unsubscribe.url", spec.unsubscribe?.url)]
         return templates.flatMap { field, source in
@@ -399,7 +399,7 @@ public struct MessageComposer: Sendable {
         }
         // A dot-atom (RFC 5322 section 3.6.4): no empty label, so no leading, trailing or
         // doubled dot.
-        let labelsNonEmpty = !hostname.split(separator: ".", omittingEmptySubsequences: false).contains { $0.isEmpty }
+        let labelsNonEmpty = hostname.first != "." && hostname.last != "." && !hostname.contains("..")
         guard valid, labelsNonEmpty else { throw .invalidHostname(hostname) }
     }
 }

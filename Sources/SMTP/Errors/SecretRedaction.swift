@@ -51,7 +51,7 @@ struct SecretRedaction: Sendable {
             // base64 padding after the match belongs to it.
             let end = rest[range.upperBound...].firstIndex { $0 != "=" } ?? rest.endIndex
             let after = end == rest.endIndex ? nil : rest[end]
-            let standsAlone = !(before.map(isTokenCharacter) ?? false) && !(after.map(isTokenCharacter) ?? false)
+            let standsAlone = !(before.map(isWordCharacter) ?? false) && !(after.map(isWordCharacter) ?? false)
             result += rest[..<range.lowerBound]
             result += standsAlone ? placeholder : String(rest[range])
             rest = rest[range.upperBound...]
@@ -59,9 +59,10 @@ struct SecretRedaction: Sendable {
         return result + rest
     }
 
-    /// Letters, digits and the base64 alphabet's other characters.
-    private static func isTokenCharacter(_ character: Character) -> Bool {
-        character.isLetter || character.isNumber || "+/=_-".contains(character)
+    /// Letters and digits: what would make the match part of a longer word. Punctuation
+    /// around it (`pass=hunter2`, `user/hunter2`, base64 padding) does not.
+    private static func isWordCharacter(_ character: Character) -> Bool {
+        character.isLetter || character.isNumber
     }
 
     func apply(_ reply: SMTPReply) -> SMTPReply {

@@ -40,7 +40,7 @@ struct SubmitCommand: AsyncParsableCommand {
     }
 
     func validate() throws {
-        if let key = idempotencyKey, key.trimmingCharacters(in: .whitespaces).isEmpty || key.utf8.count > 200 {
+        if let key = idempotencyKey, key.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty || key.utf8.count > 200 {
             throw ValidationError("--idempotency-key: 1 to 200 characters, not blank (an unset variable?); leave the option out for a new job")
         }
     }

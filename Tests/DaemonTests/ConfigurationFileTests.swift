@@ -48,7 +48,8 @@ struct ConfigurationFileTests {
         }
     }
 
-    @Test(arguments: ["127.0.0.1", "::1", "localhost", "smtp.gmail.com", "email-smtp.eu-west-1.amazonaws.com", "xn--bcher-kva.example"])
+    @Test(arguments: ["127.0.0.1", "::1", "localhost", "smtp.gmail.com", "email-smtp.eu-west-1.amazonaws.com", "xn--bcher-kva.example",
+                      "mailhog_1", "smtp.example.com.", "fe80::1%eth0"])
     func usableHostsAreAccepted(host: String) throws {
         let configuration = try parse("[account a]\nhost = \(host)\nconnect_timeout = 1s\ncommand_timeout = 2m")
         #expect(configuration.accounts["a"]?.host == host)

@@ -157,8 +157,24 @@ public struct AccountConfiguration: Sendable {
 
     static func isUsableHost(_ host: String) -> Bool {
         var buffer = in6_addr()
-        if inet_pton(AF_INET, host, &buffer) == 1 || inet_pton(AF_INET6, host, &buffer) == 1 { return true }
-        guard host.utf8.count <= 253, case .name(let name)? = try? EmailDomain(host), name == host else { return false }
-        return true
+        // An IPv6 address may carry a zone (`fe80::1%eth0`), which getaddrinfo understands.
+        let address = host.split(separator: "%", maxSplits: 1).first.map(String.init) ?? host
+        if inet_pton(AF_INET, host, &buffer) == 1 || inet_pton(AF_INET6, address, &buffer) == 1 { return true }
+        // What the resolver takes, not the stricter rules of an address's domain: underscores
+        // (Docker Compose's `mailhog_1`) and a fully qualified name's trailing dot work.
+        let name = host.hasSuffix(".") ? String(host.dropLast()) : host
+        guard !name.isEmpty, name.utf8.count <= 253 else { return false }
+        let labels = name.split(separator: ".", omittingEmptySubsequences: false)
+        return labels.allSatisfy { label in
+            !label.isEmpty && label.utf8.count <= 63 && label.utf8.allSatisfy { byte in
+                switch byte {
+                case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
+                     UInt8(ascii: "-"), UInt8(ascii: "_"):
+                    return true
+                default:
+                    return false
+                }
+            }
+        }
     }
 }

@@ -47,6 +47,8 @@ enum TemplateScanner {
         var text: [UInt8] = []
         var line = 1
         var index = 0
+        // Inside a section `{{.}}` is the section's value, the recipient's string.
+        var sectionDepth = 0
         let open = UInt8(ascii: "{"), close = UInt8(ascii: "}")
         func flushText() {
             if !text.isEmpty { segments?.append(.text(text)) }
@@ -84,6 +86,7 @@ enum TemplateScanner {
                     // `/` closes a section already reported at its opening tag.
                     let section = String(name.dropFirst()).trimmingWhitespace
                     if sigil != "/", section.contains(".") { refuse(Self.dottedProblem(section)) }
+                    sectionDepth = max(0, sectionDepth + (sigil == "/" ? -1 : 1))
                     segments = nil
                     continue
                 case ">", "<":
@@ -115,7 +118,7 @@ enum TemplateScanner {
                 continue
             }
             if name == "." {
-                refuse(Self.dottedProblem(name))
+                if sectionDepth == 0 { refuse(Self.dottedProblem(name)) }
                 segments = nil
                 continue
             }

@@ -41,13 +41,20 @@ extension CampaignValidationTests {
         var fields = CampaignFixture.validFields
         fields["recipients_file"] = nil
         fields["subject"] = "\"Hi {{uppercased(first_name)}}\""
-        fields["text"] = "\"{{#vip}}VIP {{vip}}{{/vip}}{{^vip}}-{{/vip}} {{n}} {{! a comment }}\""
+        // Inside a section {{.}} is the section's value: "Dear A," (a common Mustache idiom).
+        fields["text"] = "\"{{#vip}}VIP {{vip}}{{/vip}}{{^vip}}-{{/vip}} {{n}} {{! a comment }}{{#first_name}}Dear {{.}},{{/first_name}}\""
         fields["recipients"] = "[{\"email\": \"a@example.com\", \"vars\": {\"first_name\": \"A\", \"vip\": \"yes\", \"n\": 1.5}}, {\"email\": \"b@example.com\", \"vars\": {\"first_name\": \"B\", \"vip\": \"\", \"n\": 0}}]"
         let fixture = try CampaignFixture(files: ["campaign.json": CampaignFixture.json(fields)])
         defer { fixture.remove() }
         let loaded = try CampaignLoader().load(path: fixture.campaignPath)
         #expect(loaded.recipientCount == 2)
         #expect(MessageComposer.unsupportedTemplateTags(in: loaded.spec).isEmpty)
+        let context = RenderContext(jobID: 1, recipientID: 1, date: Date(timeIntervalSince1970: 1_751_360_400),
+                                    unsubscribeSecret: Array("secret".utf8), hostname: "maild.test")
+        var recipients = try loaded.makeRecipientIterator()
+        let first = try #require(try recipients.next())
+        let rendered = try MessageComposer(spec: loaded.spec).render(recipient: first, context: context)
+        #expect(String(decoding: rendered.bytes, as: UTF8.self).contains("Dear A,"))
     }
 
     @Test func specCheckNamesUnsupportedTagsWithFieldAndLine() throws {

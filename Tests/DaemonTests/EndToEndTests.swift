@@ -90,28 +90,6 @@ struct EndToEndTests {
         #expect(status.standardOutput.contains("\"sent\":\(delivered),"), "relay has \(delivered): \(status.standardOutput)")
     }
 
-    /// A pause reaches a worker that waits on a slow relay without PIPELINING: the message on
-    /// the wire finishes, and no other starts (each session used to start two more, the one
-    /// handed over behind it and the one checked before the wait).
-    @Test func aPauseStopsSendingBehindTheMessageOnASlowRelay() async throws {
-        let script = ServerScript([ScriptRule(on: .dot, action: ServerAction.standard.delayed(by: .milliseconds(800)))])
-        let relay = SMTPServerConfiguration(extensions: AdvertisedExtensions(pipelining: false), script: script, recordLimit: nil)
-        let harness = try await DaemonHarness(relay: relay, concurrency: 1)
-        defer { Task { await harness.stop() } }
-        try await harness.startDaemon()
-        let jobID = try await harness.submit(try harness.writeCampaign(count: 10))
-        try await waitUntil(.seconds(30), "the first message at the relay") { harness.relay.messages.count >= 1 }
-        let pause = try await harness.mailctl(["pause", jobID])
-        #expect(pause.status == 0, "\(pause.standardError)")
-        let atPause = harness.relay.messages.count
-        try await Task.sleep(for: .seconds(3))
-        let after = harness.relay.messages.count
-        #expect(after <= atPause + 1, "\(after - atPause) messages went out after the pause")
-        let status = try await harness.mailctl(["status", jobID, "--json"])
-        #expect(status.standardOutput.contains("\"state\":\"paused\""), "\(status.standardOutput)")
-        #expect(status.standardOutput.contains("\"sent\":\(after),"), "relay has \(after): \(status.standardOutput)")
-    }
-
     @Test func permanentRejectionsFailAndTheWatchExitStatusSaysSo() async throws {
         let script = ServerScript([ScriptRule(on: .rcpt, recipient: "user3@example.com",
                                               action: .reply(550, "5.1.1 <user3@example.com>: Recipient address rejected: User unknown"))])

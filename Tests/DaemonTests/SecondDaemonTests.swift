@@ -7,6 +7,14 @@ import Testing
 /// its socket goes on sending with no way to control it.
 @Suite(.serialized, .timeLimit(.minutes(2)))
 struct SecondDaemonTests {
+    /// Runs a second maild (to its end) on the harness's configuration with one line changed.
+    static func startTwin(of harness: DaemonHarness, replacing line: String, with replacement: String) async throws -> ToolRun {
+        let config = try String(contentsOfFile: harness.configurationPath, encoding: .utf8).replacingOccurrences(of: line, with: replacement)
+        let twinConfig = harness.directory.appendingPathComponent("twin.conf").path
+        try config.write(toFile: twinConfig, atomically: true, encoding: .utf8)
+        return try await runTool(DaemonHarness.binary("maild").path, ["--config", twinConfig])
+    }
+
     @Test func aSecondMaildOnTheSameDatabaseRefusesToStartAndTouchesNothing() async throws {
         let harness = try await DaemonHarness()
         defer { Task { await harness.stop() } }
@@ -16,11 +24,7 @@ struct SecondDaemonTests {
 
         // Same database, another socket.
         let twinSocket = harness.directory.appendingPathComponent("twin").path
-        let config = try String(contentsOfFile: harness.configurationPath, encoding: .utf8)
-            .replacingOccurrences(of: "socket = \(harness.socketPath)", with: "socket = \(twinSocket)")
-        let twinConfig = harness.directory.appendingPathComponent("twin.conf").path
-        try config.write(toFile: twinConfig, atomically: true, encoding: .utf8)
-        let twin = try await runTool(DaemonHarness.binary("maild").path, ["--config", twinConfig])
+        let twin = try await Self.startTwin(of: harness, replacing: "socket = \(harness.socketPath)", with: "socket = \(twinSocket)")
         #expect(twin.status == 1, "\(twin.errors)")
         let pid = try #require(harness.maild?.processIdentifier)
         #expect(twin.errors.contains("queue database \(harness.databasePath) is in use by maild (pid \(pid))"), "\(twin.errors)")
@@ -44,11 +48,7 @@ struct SecondDaemonTests {
 
         // Another database, the same socket.
         let otherDatabase = harness.directory.appendingPathComponent("other.db").path
-        let config = try String(contentsOfFile: harness.configurationPath, encoding: .utf8)
-            .replacingOccurrences(of: "database = \(harness.databasePath)", with: "database = \(otherDatabase)")
-        let twinConfig = harness.directory.appendingPathComponent("twin.conf").path
-        try config.write(toFile: twinConfig, atomically: true, encoding: .utf8)
-        let twin = try await runTool(DaemonHarness.binary("maild").path, ["--config", twinConfig])
+        let twin = try await Self.startTwin(of: harness, replacing: "database = \(harness.databasePath)", with: "database = \(otherDatabase)")
         #expect(twin.status == 1, "\(twin.errors)")
         #expect(twin.errors.contains("another process (a running maild?) accepts connections on \(harness.socketPath)"), "\(twin.errors)")
         // The socket file is still the first maild's.
